@@ -1,0 +1,35 @@
+// Domain types shared by the partition log and its callers. Offsets and
+// timestamps are JS numbers: the broker assigns offsets, which stay far below 2^53.
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** The effective settings of one partition log: topic overrides over broker defaults. */
+export interface LogConfig {
+  /** segment.bytes: roll the active segment once it would exceed this size. */
+  segmentBytes: number;
+  /** segment.ms: roll the active segment once its first batch is this old. */
+  segmentMs: number;
+  /** retention.ms: delete closed segments whose newest record is older; -1 keeps forever. */
+  retentionMs: number;
+  /** retention.bytes: delete the oldest closed segments while the log is larger; -1 is no limit. */
+  retentionBytes: number;
+  /** flush.messages: fsync after this many records; Number.MAX_SAFE_INTEGER leaves it to the OS. */
+  flushMessages: number;
+  /** flush.ms: fsync when the oldest unflushed record is this old; Number.MAX_SAFE_INTEGER leaves it to the OS. */
+  flushMs: number;
+  /** max.message.bytes: the largest record batch accepted. */
+  maxMessageBytes: number;
+  /** index.interval.bytes: bytes between two offset index entries. */
+  indexIntervalBytes: number;
+  /** segment.index.bytes: the most an offset or time index may hold before the segment rolls. */
+  segmentIndexBytes: number;
+  /** message.timestamp.type. */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** cleanup.policy, as a list (delete, compact). */
+  cleanupPolicy: string[];
+  /** file.delete.delay.ms: how long a deleted segment lingers before its files go. */
+  fileDeleteDelayMs: number;
+}
