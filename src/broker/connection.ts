@@ -1,0 +1,262 @@
+// One client connection: size-prefixed frames in, responses out in request
+// order (clients pipeline requests and match responses by position as well as
+// by correlation id).
+
+import type { Socket } from 'node:net';
+import { API_BY_KEY, ApiKey, ApiVersionsResponseMessage, ErrorCode } from '../protocol/generated/index.js';
+import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../protocol/headers.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { createLogger } from '../observability/logger.js';
+import { NO_RESPONSE, type ConnectionInfo, type HandlerResult } from './api-handler.js';
+import type { Broker } from './broker.js';
+import type { RequestRouter } from './router.js';
+
+const log = createLogger('connection');
+
+/** Stop reading from a client that has this many requests awaiting their responses. */
+const MAX_IN_FLIGHT = 128;
+/** Stop reading while this many response bytes wait for the client to take them. */
+const MAX_BUFFERED_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+interface Slot {
+  done: boolean;
+  /** The encoded response (size prefix first), or null when none is sent. */
+  frame: Buffer[] | null;
+}
+
+let nextConnectionId = 1;
+
+export class Connection implements ConnectionInfo {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  closed = false;
+
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly slots: Slot[] = [];
+  private paused = false;
+  private draining = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly listenerName: string,
+    private readonly broker: Broker,
+    private readonly router: RequestRouter,
+    private readonly maxRequestBytes: number,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '?';
+    this.remotePort = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => log.debug('socket error', { connection: this.describe(), error: err }));
+    socket.on('close', () => {
+      this.closed = true;
+      this.onClose(this);
+    });
+  }
+
+  describe(): string {
+    return `${this.id} ${this.remoteAddress}:${this.remotePort} (${this.listenerName})`;
+  }
+
+  /** Closes the connection, logging why: the reply to malformed input. */
+  private abort(reason: string, fields?: Record<string, unknown>): void {
+    if (this.closed) return;
+    log.warn(`closing connection: ${reason}`, { connection: this.describe(), ...fields });
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  /** Stops reading and ends the connection once the responses already owed are written. */
+  end(): void {
+    this.draining = true;
+    this.socket.pause();
+    if (this.slots.length === 0) this.socket.end();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (!this.closed && this.buffered >= 4) {
+      const size = this.peekSize();
+      if (size < 0 || size > this.maxRequestBytes) {
+        this.abort(`request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`);
+        return;
+      }
+      if (this.buffered < 4 + size) return;
+      const frame = this.take(4 + size).subarray(4);
+      this.handleFrame(frame);
+    }
+    this.maybePause();
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readInt32BE(0);
+    const head = Buffer.concat(this.chunks, Math.min(this.buffered, 8));
+    return head.readInt32BE(0);
+  }
+
+  /** Removes n bytes from the front of the input; copies only when they span chunks. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0]!;
+        const want = n - filled;
+        if (c.length <= want) {
+          c.copy(out, filled);
+          filled += c.length;
+          this.chunks.shift();
+        } else {
+          c.copy(out, filled, 0, want);
+          filled += want;
+          this.chunks[0] = c.subarray(want);
+        }
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+
+  private handleFrame(frame: Buffer): void {
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    try {
+      header = decodeRequestHeader(r);
+    } catch (err) {
+      this.abort('malformed request header', { error: err });
+      return;
+    }
+    const api = API_BY_KEY.get(header.apiKey);
+    const handler = this.router.handler(header.apiKey);
+    if (api === undefined || handler === undefined) {
+      this.abort(`unsupported api key ${header.apiKey}`, { clientId: header.clientId });
+      return;
+    }
+    if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      if (header.apiKey === ApiKey.ApiVersions) {
+        // KIP-511: answer with v0 and the versions we support so the client can pick one.
+        this.respondUnsupportedApiVersions(header);
+        return;
+      }
+      this.abort(`unsupported version ${header.apiVersion} of ${api.name}`, { clientId: header.clientId });
+      return;
+    }
+    let request: unknown;
+    try {
+      request = api.request.decode(r, header.apiVersion);
+    } catch (err) {
+      this.abort(`malformed ${api.name} v${header.apiVersion} request`, { clientId: header.clientId, error: err });
+      return;
+    }
+    const slot: Slot = { done: false, frame: null };
+    this.slots.push(slot);
+    let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    try {
+      result = handler.handle(request, { header, connection: this, broker: this.broker });
+    } catch (err) {
+      this.failHandler(api.name, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.complete(slot, header, value),
+        (err: unknown) => this.failHandler(api.name, err),
+      );
+    } else {
+      this.complete(slot, header, result);
+    }
+  }
+
+  private failHandler(apiName: string, err: unknown): void {
+    log.error(`${apiName} handler failed`, { connection: this.describe(), error: err, stack: err instanceof Error ? err.stack : undefined });
+    this.abort(`internal error in ${apiName}`);
+  }
+
+  private respondUnsupportedApiVersions(header: RequestHeader): void {
+    const slot: Slot = { done: false, frame: null };
+    this.slots.push(slot);
+    const body = {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: this.router.advertisedVersions(),
+    };
+    slot.frame = encodeFrame(ApiKey.ApiVersions, 0, header.correlationId, (w) => ApiVersionsResponseMessage.encode(w, 0, body));
+    slot.done = true;
+    this.flushSlots();
+  }
+
+  private complete(slot: Slot, header: RequestHeader, value: HandlerResult<unknown>): void {
+    if (this.closed) return;
+    if (value !== NO_RESPONSE) {
+      const api = API_BY_KEY.get(header.apiKey)!;
+      try {
+        slot.frame = encodeFrame(header.apiKey, header.apiVersion, header.correlationId, (w) => api.response.encode(w, header.apiVersion, value));
+      } catch (err) {
+        this.failHandler(api.name, err);
+        return;
+      }
+    }
+    slot.done = true;
+    this.flushSlots();
+  }
+
+  private flushSlots(): void {
+    if (this.slots.length === 0 || !this.slots[0]!.done) return;
+    this.socket.cork();
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const slot = this.slots.shift()!;
+      if (slot.frame !== null) for (const chunk of slot.frame) this.socket.write(chunk);
+    }
+    this.socket.uncork();
+    if (this.draining) {
+      if (this.slots.length === 0) this.socket.end();
+      return;
+    }
+    this.maybeResume();
+  }
+
+  private maybePause(): void {
+    if (this.paused || this.closed) return;
+    if (this.slots.length >= MAX_IN_FLIGHT || this.socket.writableLength >= MAX_BUFFERED_RESPONSE_BYTES) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closed) return;
+    if (this.slots.length < MAX_IN_FLIGHT / 2 && this.socket.writableLength < MAX_BUFFERED_RESPONSE_BYTES / 2) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+}
+
+/** A whole response frame: size prefix, header, body; large record sets stay uncopied. */
+export function encodeFrame(apiKey: number, apiVersion: number, correlationId: number, body: (w: Writer) => void): Buffer[] {
+  const w = new Writer(512);
+  w.int32(0); // size, patched below
+  encodeResponseHeader(w, apiKey, apiVersion, correlationId);
+  body(w);
+  const size = w.length - 4;
+  const chunks = w.toChunks();
+  chunks[0]!.writeInt32BE(size, 0);
+  return chunks;
+}

@@ -1,0 +1,86 @@
+// CreateTopics, v0-7. Replication factor 1 (or -1, the default, KIP-464) is the
+// only one a single broker can honour; others get Kafka's
+// INVALID_REPLICATION_FACTOR. Manual assignments may only name this broker.
+// v5+ returns the created topic's partitions and configs; v7 its id.
+
+import {
+  ApiKey, ErrorCode,
+  type CreateTopicsRequest, type CreateTopicsRequestCreatableTopic, type CreateTopicsResponseCreatableTopicResultInput, type CreateTopicsResponseInput,
+} from '../../protocol/generated/index.js';
+import { defineHandler } from '../api-handler.js';
+import type { Broker } from '../broker.js';
+import { configSourceCode } from '../config-sources.js';
+import { validateTopicName } from '../topic-names.js';
+
+function fail(name: string, errorCode: ErrorCode, errorMessage: string | null): CreateTopicsResponseCreatableTopicResultInput {
+  return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+}
+
+function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean): CreateTopicsResponseCreatableTopicResultInput {
+  const nameError = validateTopicName(t.name);
+  if (nameError !== null) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
+  if (broker.store.getTopic(t.name) !== undefined) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+
+  let partitions = t.numPartitions;
+  if (t.assignments.length > 0) {
+    if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+      return fail(t.name, ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+    if (indexes.some((p, i) => p !== i)) {
+      return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions must be numbered consecutively from 0.');
+    }
+    for (const a of t.assignments) {
+      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== broker.nodeId) {
+        return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a broker other than ${broker.nodeId}, the only one registered.`);
+      }
+    }
+    partitions = t.assignments.length;
+  } else {
+    if (partitions === -1) partitions = broker.settings.numPartitions;
+    if (partitions <= 0) return fail(t.name, ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+    const rf = t.replicationFactor === -1 ? 1 : t.replicationFactor;
+    if (rf <= 0) return fail(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+    if (rf !== 1) {
+      return fail(t.name, ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.`);
+    }
+  }
+
+  const configs: Record<string, string> = {};
+  for (const c of t.configs) {
+    if (c.value === null) return fail(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
+    configs[c.name] = c.value;
+  }
+  const created = broker.store.createTopic({ name: t.name, partitions, configs, validateOnly });
+  if (created.errorCode !== ErrorCode.NONE) return fail(t.name, created.errorCode, created.errorMessage);
+
+  const described = broker.store.describeTopicConfigs(t.name, false, false);
+  return {
+    name: t.name,
+    topicId: created.topic.topicId,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    numPartitions: partitions,
+    replicationFactor: 1,
+    configs: described.errorCode === ErrorCode.NONE
+      ? described.entries.map((e) => ({ name: e.name, value: e.value, readOnly: e.readOnly, configSource: configSourceCode(e.source), isSensitive: e.isSensitive }))
+      : null,
+  };
+}
+
+export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
+  apiKey: ApiKey.CreateTopics,
+  minVersion: 0,
+  maxVersion: 7,
+  handle(req, ctx) {
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const t of req.topics) (seen.has(t.name) ? duplicates : seen).add(t.name);
+    const topics = req.topics.map((t) =>
+      duplicates.has(t.name)
+        ? fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
+        : createOne(ctx.broker, t, req.validateOnly));
+    return { throttleTimeMs: 0, topics };
+  },
+});

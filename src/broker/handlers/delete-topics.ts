@@ -1,0 +1,37 @@
+// DeleteTopics, v0-6. v6 names topics by name or by id. Refused with
+// TOPIC_DELETION_DISABLED when delete.topic.enable is false.
+
+import {
+  ApiKey, ErrorCode,
+  type DeleteTopicsRequest, type DeleteTopicsResponseDeletableTopicResultInput, type DeleteTopicsResponseInput,
+} from '../../protocol/generated/index.js';
+import { UUID_ZERO } from '../../protocol/codec-runtime.js';
+import { defineHandler } from '../api-handler.js';
+import type { Broker } from '../broker.js';
+
+function deleteOne(broker: Broker, name: string | null, topicId: string): DeleteTopicsResponseDeletableTopicResultInput {
+  const topic = name !== null ? broker.store.getTopic(name) : topicId !== UUID_ZERO ? broker.store.getTopicById(topicId) : undefined;
+  if (topic === undefined) {
+    return name !== null
+      ? { name, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' }
+      : { name: null, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' };
+  }
+  if (!broker.settings.deleteTopicEnable) {
+    return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
+  }
+  const deleted = broker.store.deleteTopic(topic.name);
+  if (deleted.errorCode !== ErrorCode.NONE) return { name: topic.name, topicId: topic.topicId, errorCode: deleted.errorCode, errorMessage: deleted.errorMessage };
+  return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInput>({
+  apiKey: ApiKey.DeleteTopics,
+  minVersion: 0,
+  maxVersion: 6,
+  handle(req, ctx) {
+    const responses = ctx.header.apiVersion >= 6
+      ? req.topics.map((t) => deleteOne(ctx.broker, t.name, t.topicId))
+      : req.topicNames.map((name) => deleteOne(ctx.broker, name, UUID_ZERO));
+    return { throttleTimeMs: 0, responses };
+  },
+});

@@ -1,0 +1,62 @@
+// DescribeConfigs, v0-4: topic and broker resources, with synonyms (v1+) and
+// documentation (v3+). Broker loggers and other resource types are not served yet.
+
+import {
+  ApiKey, ErrorCode,
+  type DescribeConfigsRequest, type DescribeConfigsResponseDescribeConfigsResultInput, type DescribeConfigsResponseInput,
+} from '../../protocol/generated/index.js';
+import { defineHandler } from '../api-handler.js';
+import { configSourceCode, configTypeCode } from '../config-sources.js';
+import type { ConfigEntryInfo } from '../partition-store.js';
+
+const TOPIC = 2;
+const BROKER = 4;
+
+export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInput>({
+  apiKey: ApiKey.DescribeConfigs,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(req, ctx) {
+    const { broker } = ctx;
+    const version = ctx.header.apiVersion;
+    const results = req.resources.map((res): DescribeConfigsResponseDescribeConfigsResultInput => {
+      const fail = (errorCode: ErrorCode, errorMessage: string) =>
+        ({ errorCode, errorMessage, resourceType: res.resourceType, resourceName: res.resourceName, configs: [] });
+      let entries: ConfigEntryInfo[];
+      if (res.resourceType === TOPIC) {
+        const described = broker.store.describeTopicConfigs(res.resourceName, req.includeSynonyms, req.includeDocumentation);
+        if (described.errorCode !== ErrorCode.NONE) return fail(described.errorCode, described.errorMessage ?? `Topic ${res.resourceName} does not exist.`);
+        entries = described.entries;
+      } else if (res.resourceType === BROKER) {
+        if (res.resourceName === '') {
+          // The cluster-wide default resource holds only dynamic defaults, which are not settable yet.
+          entries = [];
+        } else if (res.resourceName !== String(broker.nodeId)) {
+          return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${res.resourceName}`);
+        } else {
+          entries = broker.store.describeBrokerConfigs(req.includeSynonyms, req.includeDocumentation);
+        }
+      } else {
+        return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${res.resourceType}`);
+      }
+      const wanted = res.configurationKeys === null ? null : new Set(res.configurationKeys);
+      const configs = entries
+        .filter((e) => wanted === null || wanted.has(e.name))
+        .map((e) => ({
+          name: e.name,
+          value: e.isSensitive ? null : e.value,
+          readOnly: e.readOnly,
+          isDefault: e.source === 'DEFAULT_CONFIG',
+          configSource: configSourceCode(e.source),
+          isSensitive: e.isSensitive,
+          synonyms: version >= 1 && req.includeSynonyms
+            ? e.synonyms.map((s) => ({ name: s.name, value: e.isSensitive ? null : s.value, source: configSourceCode(s.source) }))
+            : [],
+          configType: configTypeCode(e.type),
+          documentation: req.includeDocumentation ? e.documentation : null,
+        }));
+      return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: res.resourceType, resourceName: res.resourceName, configs };
+    });
+    return { throttleTimeMs: 0, results };
+  },
+});

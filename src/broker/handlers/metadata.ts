@@ -1,0 +1,80 @@
+// Metadata, v0-12. One broker leads every partition. A null topic list (v1+) or
+// an empty one in v0 means all topics. Unknown topics are auto-created when the
+// request allows it (v4+; always in v0-3) and auto.create.topics.enable is on.
+// v10+ may name topics by id; v12 answers with a null name for an unknown id.
+
+import {
+  ApiKey, ErrorCode,
+  type MetadataRequest, type MetadataResponseInput, type MetadataResponseTopicInput,
+} from '../../protocol/generated/index.js';
+import { UUID_ZERO } from '../../protocol/codec-runtime.js';
+import { defineHandler } from '../api-handler.js';
+import { LEADER_EPOCH } from '../leader-epoch.js';
+import type { Broker } from '../broker.js';
+import type { TopicInfo } from '../partition-store.js';
+
+function describeTopic(broker: Broker, t: TopicInfo): MetadataResponseTopicInput {
+  const partitions = [];
+  for (let p = 0; p < t.partitionCount; p++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: broker.nodeId,
+      leaderEpoch: LEADER_EPOCH,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return { errorCode: ErrorCode.NONE, name: t.name, topicId: t.topicId, isInternal: t.internal, partitions };
+}
+
+export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseInput>({
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  handle(req, ctx) {
+    const { broker } = ctx;
+    const version = ctx.header.apiVersion;
+    const store = broker.store;
+    const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
+    const allowAutoCreate = broker.settings.autoCreateTopics && (version < 4 || req.allowAutoTopicCreation);
+    const topics: MetadataResponseTopicInput[] = [];
+
+    if (allTopics) {
+      for (const t of store.listTopics()) topics.push(describeTopic(broker, t));
+    } else {
+      for (const requested of req.topics!) {
+        if (requested.name === null || requested.name === '') {
+          const byId = requested.topicId === UUID_ZERO ? undefined : store.getTopicById(requested.topicId);
+          if (byId === undefined) {
+            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
+          } else {
+            topics.push(describeTopic(broker, byId));
+          }
+          continue;
+        }
+        const name = requested.name;
+        const existing = store.getTopic(name);
+        if (existing !== undefined) {
+          topics.push(describeTopic(broker, existing));
+        } else if (allowAutoCreate) {
+          const created = broker.autoCreateTopic(name);
+          if ('topic' in created) topics.push(describeTopic(broker, created.topic));
+          else topics.push({ errorCode: created.errorCode, name, partitions: [] });
+        } else {
+          topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] });
+        }
+      }
+    }
+
+    const endpoint = broker.endpointFor(ctx.connection.listenerName);
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: endpoint.host, port: endpoint.port, rack: broker.settings.rack }],
+      clusterId: store.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+    };
+  },
+});

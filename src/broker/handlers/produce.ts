@@ -1,0 +1,86 @@
+// Produce, v3-11. Kafka 4 dropped v0-2 (KIP-896) together with message
+// formats v0/v1, so a request must carry record batches v2. Per partition: the
+// store validates the batches (without decoding records), assigns offsets and
+// appends; acks=-1 then waits for the flush policy, bounded by timeout_ms;
+// acks=0 gets no response at all.
+
+import {
+  ApiKey, ErrorCode,
+  type ProduceRequest, type ProduceResponseInput, type ProduceResponsePartitionProduceResponseInput, type ProduceResponseTopicProduceResponseInput,
+} from '../../protocol/generated/index.js';
+import { NO_RESPONSE, defineHandler } from '../api-handler.js';
+import type { Broker } from '../broker.js';
+
+function partitionError(index: number, errorCode: ErrorCode, errorMessage: string | null = null): ProduceResponsePartitionProduceResponseInput {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage };
+}
+
+/** Resolves to REQUEST_TIMED_OUT if the flush does not complete in time. */
+async function awaitDurable(broker: Broker, topic: string, partition: number, offset: number, timeoutMs: number): Promise<ErrorCode> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ErrorCode>((resolve) => {
+    timer = setTimeout(() => resolve(ErrorCode.REQUEST_TIMED_OUT), Math.max(timeoutMs, 0));
+  });
+  try {
+    return await Promise.race([broker.store.waitDurable({ topic, partition }, offset).then(() => ErrorCode.NONE), timeout]);
+  } catch {
+    return ErrorCode.KAFKA_STORAGE_ERROR;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput>({
+  apiKey: ApiKey.Produce,
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(req, ctx) {
+    const { broker } = ctx;
+    const acks = req.acks;
+    const now = Date.now();
+    const responses: ProduceResponseTopicProduceResponseInput[] = [];
+    const waits: Promise<void>[] = [];
+
+    for (const topicData of req.topicData) {
+      const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
+      responses.push({ name: topicData.name, partitionResponses });
+      const topic = broker.store.getTopic(topicData.name);
+      for (const p of topicData.partitionData) {
+        if (acks !== 0 && acks !== 1 && acks !== -1) {
+          partitionResponses.push(partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+          continue;
+        }
+        if (topic === undefined || p.index < 0 || p.index >= topic.partitionCount) {
+          partitionResponses.push(partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          continue;
+        }
+        if (p.records === null || p.records.length === 0) {
+          partitionResponses.push(partitionError(p.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request carries no record batch'));
+          continue;
+        }
+        const appended = broker.store.append({ topic: topic.name, partition: p.index }, p.records, now);
+        if (appended.errorCode !== ErrorCode.NONE) {
+          partitionResponses.push(partitionError(p.index, appended.errorCode, appended.errorMessage));
+          continue;
+        }
+        const response: ProduceResponsePartitionProduceResponseInput = {
+          index: p.index,
+          errorCode: ErrorCode.NONE,
+          baseOffset: appended.baseOffset,
+          logAppendTimeMs: appended.logAppendTime,
+          logStartOffset: appended.logStartOffset,
+          errorMessage: null,
+        };
+        partitionResponses.push(response);
+        if (acks === -1) {
+          waits.push(awaitDurable(broker, topic.name, p.index, appended.lastOffset, req.timeoutMs).then((code) => {
+            if (code !== ErrorCode.NONE) Object.assign(response, partitionError(p.index, code));
+          }));
+        }
+      }
+    }
+    if (acks === 0) return NO_RESPONSE;
+    if (waits.length > 0) await Promise.all(waits);
+    return { responses, throttleTimeMs: 0 };
+  },
+});

@@ -1,0 +1,84 @@
+// What the request handlers need from wherever partitions live: the local
+// segmented log (storage/) or, later, an upstream Kafka cluster (gateway/).
+// Domain types only: topics, partitions, batch bytes and offsets.
+
+import type { ErrorCode } from '../protocol/generated/index.js';
+import type { TopicPartition } from '../storage/types.js';
+
+export interface TopicInfo {
+  name: string;
+  /** Base64url UUID, as Kafka prints topic ids. */
+  topicId: string;
+  partitionCount: number;
+  /** Only the configs set on the topic (overrides). */
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+export interface ConfigEntryInfo {
+  name: string;
+  value: string | null;
+  source: 'TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG';
+  isSensitive: boolean;
+  readOnly: boolean;
+  type: string;
+  documentation: string | null;
+  synonyms: { name: string; value: string | null; source: ConfigEntryInfo['source'] }[];
+}
+
+export type Outcome<T> = ({ errorCode: ErrorCode.NONE } & T) | { errorCode: Exclude<ErrorCode, ErrorCode.NONE>; errorMessage: string | null };
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  records: Buffer;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+}
+
+export interface PartitionOffsets {
+  logStartOffset: number;
+  highWatermark: number;
+  lastStableOffset: number;
+}
+
+export interface CreateTopicRequest {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+  validateOnly: boolean;
+}
+
+export interface PartitionStore {
+  readonly clusterId: string;
+
+  listTopics(): TopicInfo[];
+  getTopic(name: string): TopicInfo | undefined;
+  getTopicById(topicId: string): TopicInfo | undefined;
+  createTopic(req: CreateTopicRequest): Outcome<{ topic: TopicInfo }>;
+  deleteTopic(name: string): Outcome<{ topic: TopicInfo }>;
+  describeTopicConfigs(name: string, includeSynonyms: boolean, includeDocumentation: boolean): Outcome<{ entries: ConfigEntryInfo[] }>;
+  describeBrokerConfigs(includeSynonyms: boolean, includeDocumentation: boolean): ConfigEntryInfo[];
+
+  /** Validates a produced record set and appends it: offsets assigned, bytes handed to the OS. */
+  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult>;
+  /** Resolves once the offset is as durable as the flush policy asks (acks=all waits for this). */
+  waitDurable(tp: TopicPartition, offset: number): Promise<void>;
+  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean): Outcome<ReadResult>;
+  offsets(tp: TopicPartition): Outcome<PartitionOffsets>;
+  /** The earliest offset whose timestamp is at or after ts, or null (ListOffsets by timestamp). */
+  offsetForTimestamp(tp: TopicPartition, ts: number): Outcome<{ found: { offset: number; timestamp: number } | null }>;
+  /** The record with the largest timestamp (ListOffsets -3, KIP-734), or null for an empty log. */
+  maxTimestamp(tp: TopicPartition): Outcome<{ found: { offset: number; timestamp: number } | null }>;
+  /** Calls listener whenever the partition's high watermark moves; returns the unsubscribe function. */
+  onAppend(tp: TopicPartition, listener: () => void): () => void;
+
+  close(): Promise<void>;
+}
