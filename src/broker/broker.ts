@@ -56,9 +56,9 @@ export class Broker {
    * Creates a topic that a client asked for by name when auto.create.topics.enable
    * allows it (Metadata with allow_auto_topic_creation). Returns the error to report otherwise.
    */
-  autoCreateTopic(name: string): { topic: TopicInfo } | { errorCode: ErrorCode } {
+  async autoCreateTopic(name: string): Promise<{ topic: TopicInfo } | { errorCode: ErrorCode }> {
     if (validateTopicName(name) !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
-    const created = this.store.createTopic({ name, partitions: this.settings.numPartitions, configs: {}, validateOnly: false });
+    const created = await this.store.createTopic({ name, partitions: this.settings.numPartitions, configs: {}, validateOnly: false });
     if (created.errorCode === ErrorCode.NONE) {
       log.info('auto-created topic', { topic: name, partitions: this.settings.numPartitions });
       return { topic: created.topic };

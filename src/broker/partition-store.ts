@@ -3,6 +3,7 @@
 // Domain types only: topics, partitions, batch bytes and offsets.
 
 import type { ErrorCode } from '../protocol/generated/index.js';
+import type { ConfigEntry } from '../config/values.js';
 import type { TopicPartition } from '../storage/types.js';
 
 export interface TopicInfo {
@@ -15,16 +16,6 @@ export interface TopicInfo {
   internal: boolean;
 }
 
-export interface ConfigEntryInfo {
-  name: string;
-  value: string | null;
-  source: 'TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG';
-  isSensitive: boolean;
-  readOnly: boolean;
-  type: string;
-  documentation: string | null;
-  synonyms: { name: string; value: string | null; source: ConfigEntryInfo['source'] }[];
-}
 
 export type Outcome<T> = ({ errorCode: ErrorCode.NONE } & T) | { errorCode: Exclude<ErrorCode, ErrorCode.NONE>; errorMessage: string | null };
 
@@ -62,10 +53,10 @@ export interface PartitionStore {
   listTopics(): TopicInfo[];
   getTopic(name: string): TopicInfo | undefined;
   getTopicById(topicId: string): TopicInfo | undefined;
-  createTopic(req: CreateTopicRequest): Outcome<{ topic: TopicInfo }>;
-  deleteTopic(name: string): Outcome<{ topic: TopicInfo }>;
-  describeTopicConfigs(name: string, includeSynonyms: boolean, includeDocumentation: boolean): Outcome<{ entries: ConfigEntryInfo[] }>;
-  describeBrokerConfigs(includeSynonyms: boolean, includeDocumentation: boolean): ConfigEntryInfo[];
+  createTopic(req: CreateTopicRequest): Promise<Outcome<{ topic: TopicInfo }>>;
+  deleteTopic(name: string): Promise<Outcome<{ topic: TopicInfo }>>;
+  describeTopicConfigs(name: string, includeSynonyms: boolean, includeDocumentation: boolean): Outcome<{ entries: ConfigEntry[] }>;
+  describeBrokerConfigs(includeSynonyms: boolean, includeDocumentation: boolean): ConfigEntry[];
 
   /** Validates a produced record set and appends it: offsets assigned, bytes handed to the OS. */
   append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult>;

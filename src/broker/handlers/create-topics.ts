@@ -9,14 +9,14 @@ import {
 } from '../../protocol/generated/index.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
-import { configSourceCode } from '../config-sources.js';
+import { CONFIG_SOURCE_IDS } from '../../config/values.js';
 import { validateTopicName } from '../topic-names.js';
 
 function fail(name: string, errorCode: ErrorCode, errorMessage: string | null): CreateTopicsResponseCreatableTopicResultInput {
   return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean): CreateTopicsResponseCreatableTopicResultInput {
+async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean): Promise<CreateTopicsResponseCreatableTopicResultInput> {
   const nameError = validateTopicName(t.name);
   if (nameError !== null) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (broker.store.getTopic(t.name) !== undefined) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -52,7 +52,7 @@ function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validat
     if (c.value === null) return fail(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
     configs[c.name] = c.value;
   }
-  const created = broker.store.createTopic({ name: t.name, partitions, configs, validateOnly });
+  const created = await broker.store.createTopic({ name: t.name, partitions, configs, validateOnly });
   if (created.errorCode !== ErrorCode.NONE) return fail(t.name, created.errorCode, created.errorMessage);
 
   const described = broker.store.describeTopicConfigs(t.name, false, false);
@@ -64,7 +64,7 @@ function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validat
     numPartitions: partitions,
     replicationFactor: 1,
     configs: described.errorCode === ErrorCode.NONE
-      ? described.entries.map((e) => ({ name: e.name, value: e.value, readOnly: e.readOnly, configSource: configSourceCode(e.source), isSensitive: e.isSensitive }))
+      ? described.entries.map((e) => ({ name: e.name, value: e.value, readOnly: e.readOnly, configSource: CONFIG_SOURCE_IDS[e.source], isSensitive: e.isSensitive }))
       : null,
   };
 }
@@ -73,14 +73,16 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  handle(req, ctx) {
+  async handle(req, ctx) {
     const seen = new Set<string>();
     const duplicates = new Set<string>();
     for (const t of req.topics) (seen.has(t.name) ? duplicates : seen).add(t.name);
-    const topics = req.topics.map((t) =>
-      duplicates.has(t.name)
+    const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];
+    for (const t of req.topics) {
+      topics.push(duplicates.has(t.name)
         ? fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
-        : createOne(ctx.broker, t, req.validateOnly));
+        : await createOne(ctx.broker, t, req.validateOnly));
+    }
     return { throttleTimeMs: 0, topics };
   },
 });

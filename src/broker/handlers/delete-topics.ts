@@ -9,7 +9,7 @@ import { UUID_ZERO } from '../../protocol/codec-runtime.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
 
-function deleteOne(broker: Broker, name: string | null, topicId: string): DeleteTopicsResponseDeletableTopicResultInput {
+async function deleteOne(broker: Broker, name: string | null, topicId: string): Promise<DeleteTopicsResponseDeletableTopicResultInput> {
   const topic = name !== null ? broker.store.getTopic(name) : topicId !== UUID_ZERO ? broker.store.getTopicById(topicId) : undefined;
   if (topic === undefined) {
     return name !== null
@@ -19,7 +19,7 @@ function deleteOne(broker: Broker, name: string | null, topicId: string): Delete
   if (!broker.settings.deleteTopicEnable) {
     return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
   }
-  const deleted = broker.store.deleteTopic(topic.name);
+  const deleted = await broker.store.deleteTopic(topic.name);
   if (deleted.errorCode !== ErrorCode.NONE) return { name: topic.name, topicId: topic.topicId, errorCode: deleted.errorCode, errorMessage: deleted.errorMessage };
   return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
 }
@@ -28,10 +28,12 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
   apiKey: ApiKey.DeleteTopics,
   minVersion: 0,
   maxVersion: 6,
-  handle(req, ctx) {
-    const responses = ctx.header.apiVersion >= 6
-      ? req.topics.map((t) => deleteOne(ctx.broker, t.name, t.topicId))
-      : req.topicNames.map((name) => deleteOne(ctx.broker, name, UUID_ZERO));
+  async handle(req, ctx) {
+    const targets = ctx.header.apiVersion >= 6
+      ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+      : req.topicNames.map((name) => ({ name, topicId: UUID_ZERO }));
+    const responses: DeleteTopicsResponseDeletableTopicResultInput[] = [];
+    for (const t of targets) responses.push(await deleteOne(ctx.broker, t.name, t.topicId));
     return { throttleTimeMs: 0, responses };
   },
 });

@@ -6,8 +6,7 @@ import {
   type DescribeConfigsRequest, type DescribeConfigsResponseDescribeConfigsResultInput, type DescribeConfigsResponseInput,
 } from '../../protocol/generated/index.js';
 import { defineHandler } from '../api-handler.js';
-import { configSourceCode, configTypeCode } from '../config-sources.js';
-import type { ConfigEntryInfo } from '../partition-store.js';
+import { CONFIG_SOURCE_IDS, CONFIG_TYPE_IDS, type ConfigEntry } from '../../config/values.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -22,7 +21,7 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
     const results = req.resources.map((res): DescribeConfigsResponseDescribeConfigsResultInput => {
       const fail = (errorCode: ErrorCode, errorMessage: string) =>
         ({ errorCode, errorMessage, resourceType: res.resourceType, resourceName: res.resourceName, configs: [] });
-      let entries: ConfigEntryInfo[];
+      let entries: ConfigEntry[];
       if (res.resourceType === TOPIC) {
         const described = broker.store.describeTopicConfigs(res.resourceName, req.includeSynonyms, req.includeDocumentation);
         if (described.errorCode !== ErrorCode.NONE) return fail(described.errorCode, described.errorMessage ?? `Topic ${res.resourceName} does not exist.`);
@@ -47,12 +46,12 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
           value: e.isSensitive ? null : e.value,
           readOnly: e.readOnly,
           isDefault: e.source === 'DEFAULT_CONFIG',
-          configSource: configSourceCode(e.source),
+          configSource: CONFIG_SOURCE_IDS[e.source],
           isSensitive: e.isSensitive,
           synonyms: version >= 1 && req.includeSynonyms
-            ? e.synonyms.map((s) => ({ name: s.name, value: e.isSensitive ? null : s.value, source: configSourceCode(s.source) }))
+            ? e.synonyms.map((s) => ({ name: s.name, value: e.isSensitive ? null : s.value, source: CONFIG_SOURCE_IDS[s.source] }))
             : [],
-          configType: configTypeCode(e.type),
+          configType: CONFIG_TYPE_IDS[e.type],
           documentation: req.includeDocumentation ? e.documentation : null,
         }));
       return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: res.resourceType, resourceName: res.resourceName, configs };

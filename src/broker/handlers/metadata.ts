@@ -33,7 +33,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
   apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  handle(req, ctx) {
+  async handle(req, ctx) {
     const { broker } = ctx;
     const version = ctx.header.apiVersion;
     const store = broker.store;
@@ -59,7 +59,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
         if (existing !== undefined) {
           topics.push(describeTopic(broker, existing));
         } else if (allowAutoCreate) {
-          const created = broker.autoCreateTopic(name);
+          const created = await broker.autoCreateTopic(name);
           if ('topic' in created) topics.push(describeTopic(broker, created.topic));
           else topics.push({ errorCode: created.errorCode, name, partitions: [] });
         } else {

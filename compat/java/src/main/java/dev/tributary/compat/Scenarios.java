@@ -1,0 +1,202 @@
+package dev.tributary.compat;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Scenarios the Kafka CLI tools can't express, driven by the real Java client.
+ *
+ * <pre>
+ * Scenarios produce-consume --bootstrap-server H:P --topic T [--count N] [--partitions P]
+ * </pre>
+ *
+ * produce-consume: creates the topic when --partitions is given, produces N records
+ * (key "key-i", value "value-i", header "seq"=i) with acks=all and idempotence on,
+ * then reads the topic back with a consumer assigned to every partition (no group,
+ * seekToBeginning) and compares record by record. Prints one JSON line; exits 1 on
+ * any mismatch, 2 on usage errors.
+ */
+public final class Scenarios {
+  private Scenarios() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) usage("missing scenario");
+    Map<String, String> opts = parseOptions(Arrays.copyOfRange(args, 1, args.length));
+    switch (args[0]) {
+      case "produce-consume" -> System.exit(produceConsume(opts));
+      default -> usage("unknown scenario " + args[0]);
+    }
+  }
+
+  private static int produceConsume(Map<String, String> opts) throws Exception {
+    String bootstrap = required(opts, "bootstrap-server");
+    String topic = required(opts, "topic");
+    int count = Integer.parseInt(opts.getOrDefault("count", "1000"));
+    long timeoutMs = Long.parseLong(opts.getOrDefault("timeout-ms", "30000"));
+
+    if (opts.containsKey("partitions")) {
+      createTopic(bootstrap, topic, Integer.parseInt(opts.get("partitions")));
+    }
+
+    // What we sent, per partition, in offset order: "key|value|seq".
+    Map<Integer, TreeMap<Long, String>> sent = new TreeMap<>();
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-compat-scenarios");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    long t0 = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      List<Future<RecordMetadata>> futures = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, bytes("key-" + i), bytes("value-" + i));
+        r.headers().add("seq", bytes(Integer.toString(i)));
+        futures.add(producer.send(r));
+      }
+      producer.flush();
+      for (int i = 0; i < count; i++) {
+        RecordMetadata md = futures.get(i).get();
+        sent.computeIfAbsent(md.partition(), p -> new TreeMap<>())
+            .put(md.offset(), "key-" + i + "|value-" + i + "|" + i);
+      }
+    }
+    long produceMs = (System.nanoTime() - t0) / 1_000_000;
+
+    Map<Integer, TreeMap<Long, String>> received = new TreeMap<>();
+    Properties cp = new Properties();
+    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    cp.put(ConsumerConfig.CLIENT_ID_CONFIG, "tributary-compat-scenarios");
+    cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    int got = 0;
+    long t1 = System.nanoTime();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (PartitionInfo pi : consumer.partitionsFor(topic, Duration.ofMillis(timeoutMs))) {
+        tps.add(new TopicPartition(topic, pi.partition()));
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      long deadline = System.currentTimeMillis() + timeoutMs;
+      while (got < count && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          Header h = r.headers().lastHeader("seq");
+          String seq = h == null ? "" : str(h.value());
+          received.computeIfAbsent(r.partition(), p -> new TreeMap<>())
+              .put(r.offset(), str(r.key()) + "|" + str(r.value()) + "|" + seq);
+          got++;
+        }
+      }
+    }
+    long consumeMs = (System.nanoTime() - t1) / 1_000_000;
+
+    boolean match = sent.equals(received);
+    StringBuilder json = new StringBuilder();
+    json.append("{\"scenario\":\"produce-consume\",\"topic\":").append(quote(topic))
+        .append(",\"produced\":").append(count)
+        .append(",\"consumed\":").append(got)
+        .append(",\"match\":").append(match)
+        .append(",\"producedHash\":").append(quote(hash(sent)))
+        .append(",\"consumedHash\":").append(quote(hash(received)))
+        .append(",\"produceMs\":").append(produceMs)
+        .append(",\"consumeMs\":").append(consumeMs)
+        .append(",\"partitions\":{");
+    boolean first = true;
+    for (Map.Entry<Integer, TreeMap<Long, String>> e : received.entrySet()) {
+      if (!first) json.append(',');
+      first = false;
+      json.append('"').append(e.getKey()).append("\":{\"first\":").append(e.getValue().firstKey())
+          .append(",\"last\":").append(e.getValue().lastKey())
+          .append(",\"count\":").append(e.getValue().size()).append('}');
+    }
+    json.append("}}");
+    System.out.println(json);
+    return match ? 0 : 1;
+  }
+
+  private static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
+    Properties ap = new Properties();
+    ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(ap)) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) throw e;
+    }
+  }
+
+  /** SHA-256 over partition, offset and "key|value|seq" of every record, in order. */
+  private static String hash(Map<Integer, TreeMap<Long, String>> records) throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    for (Map.Entry<Integer, TreeMap<Long, String>> p : records.entrySet()) {
+      for (Map.Entry<Long, String> r : p.getValue().entrySet()) {
+        md.update(bytes(p.getKey() + ":" + r.getKey() + ":" + r.getValue() + "\n"));
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static Map<String, String> parseOptions(String[] args) {
+    Map<String, String> opts = new TreeMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) usage("bad option " + args[i]);
+      opts.put(args[i].substring(2), args[++i]);
+    }
+    return opts;
+  }
+
+  private static String required(Map<String, String> opts, String name) {
+    String v = opts.get(name);
+    if (v == null) usage("missing --" + name);
+    return v;
+  }
+
+  private static void usage(String why) {
+    System.err.println("Scenarios: " + why);
+    System.err.println("usage: Scenarios produce-consume --bootstrap-server H:P --topic T"
+        + " [--count N] [--partitions P] [--timeout-ms MS]");
+    System.exit(2);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String str(byte[] b) {
+    return b == null ? "<null>" : new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}

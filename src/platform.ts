@@ -1,0 +1,75 @@
+// Starts the embedded platform: the partition store, the Kafka listeners and
+// the HTTP server, and stops them in the reverse order.
+
+import type { BrokerConfig } from './config/broker-config.js';
+import { Broker, type AdvertisedListener } from './broker/broker.js';
+import { HANDLERS } from './broker/handlers/index.js';
+import { RequestRouter } from './broker/router.js';
+import { KafkaServer } from './broker/server.js';
+import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
+import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
+import { createLogger } from './observability/logger.js';
+import { LocalPartitionStore } from './storage/local-store.js';
+
+const log = createLogger('platform');
+
+export interface RunningPlatform {
+  kafka: { name: string; host: string; port: number }[];
+  http: { host: string; port: number } | null;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(config: BrokerConfig): Promise<RunningPlatform> {
+  const store = await LocalPartitionStore.open(config);
+  const router = new RequestRouter(HANDLERS);
+  // Advertised endpoints are known only once the listeners are bound (port 0 = ephemeral).
+  const advertised: AdvertisedListener[] = [];
+  const producerIds = new BlockProducerIdAllocator(store.metadata.producerIdBlockEnd, (end) => store.metadata.reserveProducerIds(end));
+  const broker = new Broker({
+    nodeId: config.nodeId,
+    rack: config.optional('broker.rack') as string | null,
+    advertised,
+    autoCreateTopics: config.bool('auto.create.topics.enable'),
+    numPartitions: config.int('num.partitions'),
+    deleteTopicEnable: config.bool('delete.topic.enable'),
+    fetchMaxBytes: config.int('fetch.max.bytes'),
+    fetchSessionCacheSlots: config.int('max.incremental.fetch.session.cache.slots'),
+  }, store, router, producerIds);
+
+  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'));
+  let http: HttpServer | null = null;
+  try {
+    for (const listener of config.listeners) {
+      const bound = await kafka.listen({ name: listener.name, host: listener.host, port: listener.port });
+      const adv = config.advertisedListeners.find((a) => a.name === listener.name);
+      advertised.push({
+        listenerName: listener.name,
+        host: adv?.host ?? bound.host,
+        port: adv === undefined || adv.port === 0 ? bound.port : adv.port,
+      });
+    }
+    http = await startHttpServer(config.httpHost, config.httpPort, [healthRoute(() => ({ cluster_id: store.clusterId }))]);
+  } catch (err) {
+    await kafka.close(0);
+    await store.close();
+    throw err;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await kafka.close();
+      await http?.close();
+      await store.close();
+      log.info('stopped cleanly');
+    })();
+    return stopping;
+  };
+  return {
+    kafka: kafka.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
+    http: { host: http.host, port: http.port },
+    dataDir: config.dataDir,
+    stop,
+  };
+}

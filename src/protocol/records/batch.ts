@@ -1,0 +1,497 @@
+// Record batch v2 (magic 2): the header layout, the produce-path validation of
+// a record set (batch headers and CRC32C only, never the records), in-place
+// offset assignment, and a small record decoder for the few places that must
+// look inside an uncompressed batch.
+//
+// Kafka 4 no longer accepts message format v0/v1 (KIP-724): a produce whose
+// batch has magic 0 or 1 is answered INVALID_RECORD, which is what
+// validateRecordSet returns for any magic other than 2.
+import { crc32c } from './crc32c.js';
+import { ErrorCode } from '../generated/errors.js';
+
+// Header field offsets, relative to the start of a batch.
+export const BASE_OFFSET_OFFSET = 0;
+export const BATCH_LENGTH_OFFSET = 8;
+export const PARTITION_LEADER_EPOCH_OFFSET = 12;
+export const MAGIC_OFFSET = 16;
+export const CRC_OFFSET = 17;
+export const ATTRIBUTES_OFFSET = 21;
+export const LAST_OFFSET_DELTA_OFFSET = 23;
+export const BASE_TIMESTAMP_OFFSET = 27;
+export const MAX_TIMESTAMP_OFFSET = 35;
+export const PRODUCER_ID_OFFSET = 43;
+export const PRODUCER_EPOCH_OFFSET = 51;
+export const BASE_SEQUENCE_OFFSET = 53;
+export const RECORD_COUNT_OFFSET = 57;
+/** Size of the v2 batch header; records start here. */
+export const RECORD_BATCH_OVERHEAD = 61;
+/** baseOffset + batchLength: the bytes not counted by batchLength. */
+export const LOG_OVERHEAD = 12;
+/** Bytes needed to read the magic byte (Kafka's HEADER_SIZE_UP_TO_MAGIC). */
+export const HEADER_SIZE_UP_TO_MAGIC = 17;
+export const CURRENT_MAGIC = 2;
+
+export const COMPRESSION_CODEC_MASK = 0x07;
+export const TIMESTAMP_TYPE_MASK = 0x08;
+export const TRANSACTIONAL_FLAG_MASK = 0x10;
+export const CONTROL_FLAG_MASK = 0x20;
+export const DELETE_HORIZON_FLAG_MASK = 0x40;
+
+export const CompressionCodec = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
+
+export const NO_TIMESTAMP = -1;
+export const NO_PRODUCER_ID = -1;
+export const NO_SEQUENCE = -1;
+
+
+const TWO_POW_32 = 4294967296;
+
+/** Reads a signed int64 as a JS number (exact below 2^53, which offsets and timestamps are). */
+export function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_POW_32 + buf.readUInt32BE(pos + 4);
+}
+
+/** Writes a JS integer as a signed int64 (two's complement for negatives). */
+export function writeInt64(buf: Buffer, pos: number, value: number): void {
+  const hi = Math.floor(value / TWO_POW_32);
+  const lo = value - hi * TWO_POW_32;
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(lo, pos + 4);
+}
+
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/**
+ * Reads the 61-byte header of the batch at `pos`. Throws a RangeError if the
+ * header does not fit in `buf`; does not check the magic or the CRC.
+ */
+export function readBatchHeader(buf: Buffer, pos: number): BatchHeader {
+  if (pos < 0 || pos + RECORD_BATCH_OVERHEAD > buf.length) {
+    throw new RangeError(`record batch header at ${pos} does not fit in ${buf.length} bytes`);
+  }
+  return {
+    baseOffset: readInt64(buf, pos),
+    batchLength: buf.readInt32BE(pos + BATCH_LENGTH_OFFSET),
+    partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET),
+    magic: buf.readInt8(pos + MAGIC_OFFSET),
+    crc: buf.readUInt32BE(pos + CRC_OFFSET),
+    attributes: buf.readInt16BE(pos + ATTRIBUTES_OFFSET),
+    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET),
+    baseTimestamp: readInt64(buf, pos + BASE_TIMESTAMP_OFFSET),
+    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP_OFFSET),
+    producerId: readInt64(buf, pos + PRODUCER_ID_OFFSET),
+    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
+    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
+    recordCount: buf.readInt32BE(pos + RECORD_COUNT_OFFSET),
+  };
+}
+
+/** Total size of the batch at `pos` (batchLength + 12). Caller ensures 12 bytes are there. */
+export function batchSizeAt(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+}
+
+export function setBaseOffset(buf: Buffer, pos: number, offset: number): void {
+  writeInt64(buf, pos + BASE_OFFSET_OFFSET, offset);
+}
+
+/** Outside the CRC, like baseOffset: no checksum update needed. */
+export function setPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: number): void {
+  buf.writeInt32BE(epoch, pos + PARTITION_LEADER_EPOCH_OFFSET);
+}
+
+/** CRC32C over attributes..end of the batch at `pos`, of total size `size`. */
+export function computeBatchCrc(buf: Buffer, pos: number, size: number): number {
+  return crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + size));
+}
+
+/**
+ * message.timestamp.type=LogAppendTime: like Kafka, set the timestamp type
+ * bit and maxTimestamp to the broker's time (baseTimestamp and the record
+ * deltas stay as sent; readers use maxTimestamp for every record of such a
+ * batch), then recompute the CRC because both fields are covered by it.
+ */
+export function setMaxTimestampAndLogAppendTime(buf: Buffer, pos: number, logAppendTime: number): void {
+  const size = batchSizeAt(buf, pos);
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+  buf.writeInt16BE(attributes | TIMESTAMP_TYPE_MASK, pos + ATTRIBUTES_OFFSET);
+  writeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, logAppendTime);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, size), pos + CRC_OFFSET);
+}
+
+export interface ValidateOptions {
+  /** max.message.bytes: the largest batch accepted (MESSAGE_TOO_LARGE above it). */
+  maxMessageBytes: number;
+  /** Broker time, for the timestamp bounds. */
+  now: number;
+  /**
+   * 'client' (default) applies Kafka's produce rules: exactly one batch per
+   * partition (ProduceRequest v3+), baseOffset 0, no control batches, a
+   * sequence when a producer id is set. 'internal' (coordinators, mirroring,
+   * tests) accepts several batches and control batches.
+   */
+  origin?: 'client' | 'internal';
+  /** segment.bytes: a record set larger than a segment is RECORD_LIST_TOO_LARGE, as in Kafka. */
+  segmentBytes?: number;
+  /** message.timestamp.type; bounds are only checked for CreateTime. */
+  timestampType?: 'CreateTime' | 'LogAppendTime';
+  /** message.timestamp.before.max.ms (checked against each batch's base and max timestamp). */
+  timestampBeforeMaxMs?: number;
+  /** message.timestamp.after.max.ms (checked against each batch's base and max timestamp). */
+  timestampAfterMaxMs?: number;
+}
+
+export interface ValidRecordSet {
+  ok: true;
+  batchCount: number;
+  /** Sum of the batches' recordCount. */
+  recordCount: number;
+  /** Offsets the set occupies once appended: sum of (lastOffsetDelta + 1). */
+  offsetCount: number;
+  /** The first batch's baseTimestamp (the first record's timestamp as the producer set it). */
+  firstTimestamp: number;
+  /** The largest batch maxTimestamp (-1 if none has a timestamp). */
+  maxTimestamp: number;
+  /**
+   * Offset, relative to the first offset of the set, of the last record of the
+   * batch holding maxTimestamp: batch granularity, since records are not decoded.
+   */
+  shallowOffsetOfMaxTimestampDelta: number;
+  /** Producer fields of the first batch (a client set has one batch). */
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  /** lastOffsetDelta of the first batch: the last sequence is baseSequence + this. */
+  lastOffsetDelta: number;
+  isTransactional: boolean;
+  isControl: boolean;
+  /** Compression codec of the first batch (attributes bits 0-2). */
+  compression: number;
+  sizeInBytes: number;
+}
+
+export interface InvalidRecordSet {
+  ok: false;
+  errorCode: number;
+  message: string;
+}
+
+export type RecordSetValidation = ValidRecordSet | InvalidRecordSet;
+
+function invalid(errorCode: number, message: string): InvalidRecordSet {
+  return { ok: false, errorCode, message };
+}
+
+/**
+ * Walks the batches of a produce record set, checking headers and CRC32C
+ * without decoding any record and without copying. The rules follow Apache
+ * Kafka 4 (ProduceRequest.validateRecords, UnifiedLog.analyzeAndValidateRecords,
+ * LogValidator.validateBatch). Per-record checks Kafka also makes (offset
+ * deltas contiguous, per-record timestamps) are not done here: timestamp
+ * bounds are checked on each batch's base and max timestamp instead.
+ */
+export function validateRecordSet(records: Buffer, opts: ValidateOptions): RecordSetValidation {
+  const fromClient = (opts.origin ?? 'client') === 'client';
+  const total = records.length;
+  if (total === 0) return invalid(ErrorCode.INVALID_RECORD, 'record set has no batches at all');
+  if (opts.segmentBytes !== undefined && total > opts.segmentBytes) {
+    return invalid(
+      ErrorCode.RECORD_LIST_TOO_LARGE,
+      `record set of ${total} bytes exceeds the maximum configured segment size of ${opts.segmentBytes}`,
+    );
+  }
+  const checkTimestamps =
+    (opts.timestampType ?? 'CreateTime') === 'CreateTime' &&
+    (opts.timestampBeforeMaxMs !== undefined || opts.timestampAfterMaxMs !== undefined);
+  const beforeMax = opts.timestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
+  const afterMax = opts.timestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
+
+  let pos = 0;
+  let batchCount = 0;
+  let recordCount = 0;
+  let offsetCount = 0;
+  let maxTimestamp = NO_TIMESTAMP;
+  let shallowOffsetOfMaxTimestampDelta = 0;
+  let first: BatchHeader | undefined;
+
+  while (pos < total) {
+    const remaining = total - pos;
+    if (remaining < HEADER_SIZE_UP_TO_MAGIC) {
+      return invalid(ErrorCode.CORRUPT_MESSAGE, `truncated record batch: ${remaining} trailing bytes at position ${pos}`);
+    }
+    const batchLength = records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+    const magic = records.readInt8(pos + MAGIC_OFFSET);
+    if (magic !== CURRENT_MAGIC) {
+      if (magic === 0 || magic === 1) {
+        return invalid(ErrorCode.INVALID_RECORD, `record batches with magic ${magic} are not accepted; only magic 2 is supported`);
+      }
+      return invalid(ErrorCode.CORRUPT_MESSAGE, `invalid magic ${magic} in record batch at position ${pos}`);
+    }
+    if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) {
+      return invalid(ErrorCode.CORRUPT_MESSAGE, `record batch length ${batchLength} at position ${pos} is smaller than the header`);
+    }
+    const size = batchLength + LOG_OVERHEAD;
+    if (size > remaining) {
+      return invalid(ErrorCode.CORRUPT_MESSAGE, `truncated record batch at position ${pos}: length ${size}, ${remaining} bytes left`);
+    }
+    if (batchCount === 1 && fromClient) {
+      return invalid(ErrorCode.INVALID_RECORD, 'produce requests may only contain exactly one record batch per partition');
+    }
+    const header = readBatchHeader(records, pos);
+    if (fromClient && header.baseOffset !== 0) {
+      return invalid(ErrorCode.INVALID_RECORD, `the baseOffset of the record batch should be 0, but it is ${header.baseOffset}`);
+    }
+    if (size > opts.maxMessageBytes) {
+      return invalid(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `record batch of ${size} bytes exceeds max.message.bytes ${opts.maxMessageBytes}`,
+      );
+    }
+    const crc = computeBatchCrc(records, pos, size);
+    if (crc !== header.crc) {
+      return invalid(
+        ErrorCode.CORRUPT_MESSAGE,
+        `record batch at position ${pos} is corrupt (stored crc = ${header.crc}, computed crc = ${crc})`,
+      );
+    }
+    if (header.recordCount <= 0) {
+      return invalid(ErrorCode.INVALID_RECORD, `invalid reported count for record batch: ${header.recordCount}`);
+    }
+    if (header.lastOffsetDelta < 0) {
+      return invalid(ErrorCode.INVALID_RECORD, `batch has an invalid offset range: lastOffsetDelta ${header.lastOffsetDelta}`);
+    }
+    if (fromClient && header.lastOffsetDelta + 1 !== header.recordCount) {
+      return invalid(
+        ErrorCode.INVALID_RECORD,
+        `inconsistent batch offset range [0, ${header.lastOffsetDelta}] and count of records ${header.recordCount}`,
+      );
+    }
+    if (!fromClient && header.lastOffsetDelta + 1 < header.recordCount) {
+      return invalid(ErrorCode.INVALID_RECORD, `batch claims ${header.recordCount} records in ${header.lastOffsetDelta + 1} offsets`);
+    }
+    // Each record takes at least 7 bytes; a larger claim cannot be honest.
+    if (header.recordCount > (size - RECORD_BATCH_OVERHEAD) / 7) {
+      return invalid(ErrorCode.CORRUPT_MESSAGE, `record count ${header.recordCount} does not fit in a batch of ${size} bytes`);
+    }
+    const codec = header.attributes & COMPRESSION_CODEC_MASK;
+    if (codec > CompressionCodec.Zstd) {
+      return invalid(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression type id ${codec}`);
+    }
+    const isControl = (header.attributes & CONTROL_FLAG_MASK) !== 0;
+    if (fromClient && isControl) {
+      return invalid(ErrorCode.INVALID_RECORD, 'clients are not allowed to write control records');
+    }
+    if (header.producerId >= 0 && header.baseSequence < 0) {
+      return invalid(ErrorCode.INVALID_RECORD, `invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}`);
+    }
+    if (checkTimestamps) {
+      for (const ts of [header.baseTimestamp, header.maxTimestamp]) {
+        if (ts === NO_TIMESTAMP) continue;
+        if (opts.now - ts > beforeMax || ts - opts.now > afterMax) {
+          return invalid(
+            ErrorCode.INVALID_TIMESTAMP,
+            `timestamp ${ts} of a record batch is out of range (now ${opts.now}, before.max.ms ${beforeMax}, after.max.ms ${afterMax})`,
+          );
+        }
+      }
+    }
+    if (header.maxTimestamp > maxTimestamp) {
+      maxTimestamp = header.maxTimestamp;
+      shallowOffsetOfMaxTimestampDelta = offsetCount + header.lastOffsetDelta;
+    }
+    first ??= header;
+    batchCount++;
+    recordCount += header.recordCount;
+    offsetCount += header.lastOffsetDelta + 1;
+    pos += size;
+  }
+  const f = first as BatchHeader;
+  return {
+    ok: true,
+    batchCount,
+    recordCount,
+    offsetCount,
+    firstTimestamp: f.baseTimestamp,
+    maxTimestamp,
+    shallowOffsetOfMaxTimestampDelta,
+    producerId: f.producerId,
+    producerEpoch: f.producerEpoch,
+    baseSequence: f.baseSequence,
+    lastOffsetDelta: f.lastOffsetDelta,
+    isTransactional: (f.attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
+    isControl: (f.attributes & CONTROL_FLAG_MASK) !== 0,
+    compression: f.attributes & COMPRESSION_CODEC_MASK,
+    sizeInBytes: total,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Record decoding (uncompressed batches only; callers decompress first).
+
+/** Thrown for malformed records: a RangeError with a message saying what and where. */
+export class RecordDecodeError extends RangeError {
+  override name = 'RecordDecodeError';
+}
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface DecodedRecord {
+  offset: number;
+  /** Effective timestamp: batch maxTimestamp for LogAppendTime batches. */
+  timestamp: number;
+  attributes: number;
+  offsetDelta: number;
+  timestampDelta: number;
+  /** Views into the batch buffer (no copies). */
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+class Cursor {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  fail(what: string): never {
+    throw new RecordDecodeError(`malformed record: ${what} at byte ${this.pos}`);
+  }
+
+  int8(): number {
+    if (this.pos + 1 > this.end) this.fail('truncated int8');
+    return this.buf.readInt8(this.pos++);
+  }
+
+  /** Zigzag varint, at most 5 bytes (int32). */
+  varint(): number {
+    let raw = 0;
+    let shift = 0;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint');
+      const b = this.buf[this.pos++] as number;
+      raw += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) {
+        if (raw > 0xffffffff) this.fail('varint overflows int32');
+        return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+      }
+      shift += 7;
+    }
+    return this.fail('varint longer than 5 bytes');
+  }
+
+  /** Zigzag varlong, at most 10 bytes; exact while |value| < 2^53. */
+  varlong(): number {
+    let raw = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) this.fail('truncated varlong');
+      const b = this.buf[this.pos++] as number;
+      raw += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+      shift += 7;
+    }
+    return this.fail('varlong longer than 10 bytes');
+  }
+
+  bytes(what: string): Buffer | null {
+    const len = this.varint();
+    if (len === -1) return null;
+    if (len < 0) this.fail(`negative ${what} length ${len}`);
+    if (this.pos + len > this.end) this.fail(`${what} length ${len} exceeds the record`);
+    const out = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+}
+
+/**
+ * Decodes `count` records from an uncompressed records body (the bytes after
+ * the 61-byte header, or the output of decompression). Throws RecordDecodeError.
+ */
+export function* decodeRecordsBody(
+  body: Buffer,
+  count: number,
+  baseOffset: number,
+  baseTimestamp: number,
+  logAppendTime: number | null = null,
+): Generator<DecodedRecord> {
+  const cur = new Cursor(body, 0, body.length);
+  for (let i = 0; i < count; i++) {
+    const length = cur.varint();
+    if (length < 0 || cur.pos + length > body.length) {
+      cur.fail(`record ${i} length ${length} exceeds the ${body.length - cur.pos} remaining bytes`);
+    }
+    const rec = new Cursor(body, cur.pos, cur.pos + length);
+    const attributes = rec.int8();
+    const timestampDelta = rec.varlong();
+    const offsetDelta = rec.varint();
+    const key = rec.bytes('key');
+    const value = rec.bytes('value');
+    const headerCount = rec.varint();
+    if (headerCount < 0) rec.fail(`negative header count ${headerCount}`);
+    // Each header takes at least 2 bytes: bounds the loop without trusting the count.
+    if (headerCount * 2 > rec.end - rec.pos) rec.fail(`header count ${headerCount} exceeds the record`);
+    const headers: RecordHeader[] = [];
+    for (let h = 0; h < headerCount; h++) {
+      const k = rec.bytes('header key');
+      if (k === null) throw new RecordDecodeError(`malformed record: null header key at byte ${rec.pos}`);
+      headers.push({ key: k.toString('utf8'), value: rec.bytes('header value') });
+    }
+    if (rec.pos !== rec.end) rec.fail(`record ${i} has ${rec.end - rec.pos} unexpected trailing bytes`);
+    cur.pos = rec.end;
+    yield {
+      offset: baseOffset + offsetDelta,
+      timestamp: logAppendTime ?? baseTimestamp + timestampDelta,
+      attributes,
+      offsetDelta,
+      timestampDelta,
+      key,
+      value,
+      headers,
+    };
+  }
+}
+
+/**
+ * Iterates the records of one uncompressed v2 batch (`batchBuf` starts at the
+ * batch). Throws RecordDecodeError on a malformed or compressed batch.
+ */
+export function decodeRecords(batchBuf: Buffer): Generator<DecodedRecord> {
+  if (batchBuf.length < RECORD_BATCH_OVERHEAD) {
+    throw new RecordDecodeError(`record batch of ${batchBuf.length} bytes is shorter than its header`);
+  }
+  const h = readBatchHeader(batchBuf, 0);
+  if (h.magic !== CURRENT_MAGIC) throw new RecordDecodeError(`cannot decode records of magic ${h.magic}`);
+  const size = h.batchLength + LOG_OVERHEAD;
+  if (h.batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > batchBuf.length) {
+    throw new RecordDecodeError(`record batch length ${h.batchLength} does not fit in ${batchBuf.length} bytes`);
+  }
+  if ((h.attributes & COMPRESSION_CODEC_MASK) !== CompressionCodec.None) {
+    throw new RecordDecodeError('cannot decode a compressed batch; decompress it and use decodeRecordsBody');
+  }
+  if (h.recordCount < 0) throw new RecordDecodeError(`negative record count ${h.recordCount}`);
+  const logAppendTime = (h.attributes & TIMESTAMP_TYPE_MASK) !== 0 ? h.maxTimestamp : null;
+  return decodeRecordsBody(batchBuf.subarray(RECORD_BATCH_OVERHEAD, size), h.recordCount, h.baseOffset, h.baseTimestamp, logAppendTime);
+}

@@ -1,0 +1,212 @@
+// Owns every partition log under a data dir: opening (driven by the caller,
+// which knows the topics from the metadata store), creation, topic deletion
+// (rename to `<topic>-<p>.<id>-delete`, then remove in the background so the
+// topic can be re-created at once), the retention and flush timers, and the
+// clean-shutdown marker that lets the next start skip scanning active segments.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../observability/logger.js';
+import { PartitionLog, partitionDirName } from './partition-log.js';
+import type { LogConfig, TopicPartition } from './types.js';
+
+const log = createLogger('log-manager');
+
+/** Kafka's marker name: present only after a clean shutdown, removed at start. */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+const DELETE_DIR_SUFFIX = '-delete';
+
+export interface LogManagerOptions {
+  /** log.retention.check.interval.ms; 0 or absent disables the retention timer. */
+  retentionCheckIntervalMs?: number;
+  /** log.flush.scheduler.interval.ms: how often flush.ms is checked; 0 or absent disables the timer. */
+  flushCheckIntervalMs?: number;
+  now?: () => number;
+}
+
+function key(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}
+
+export class LogManager {
+  private logs = new Map<string, PartitionLog>();
+  private opening = new Map<string, Promise<PartitionLog>>();
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private backgroundDeletes = new Set<Promise<void>>();
+  private closed = false;
+  private readonly now: () => number;
+
+  private constructor(
+    readonly dataDir: string,
+    /** The previous shutdown was clean (marker found at open). */
+    readonly cleanShutdown: boolean,
+    options: LogManagerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const marker = path.join(dataDir, CLEAN_SHUTDOWN_FILE);
+    const clean = fs.existsSync(marker);
+    // From now on a crash is unclean: the marker goes before anything is written.
+    if (clean) fs.rmSync(marker, { force: true });
+    const manager = new LogManager(dataDir, clean, options);
+    // Finish deletions interrupted by a restart.
+    for (const name of fs.readdirSync(dataDir)) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) manager.removeInBackground(path.join(dataDir, name));
+    }
+    manager.startTimers(options);
+    log.info('log manager started', { dataDir, cleanShutdown: clean });
+    return manager;
+  }
+
+  private startTimers(options: LogManagerOptions): void {
+    const retention = options.retentionCheckIntervalMs ?? 0;
+    if (retention > 0 && retention < Number.MAX_SAFE_INTEGER) {
+      this.retentionTimer = setInterval(() => this.applyRetention(), Math.min(retention, 2 ** 31 - 1));
+      this.retentionTimer.unref();
+    }
+    const flush = options.flushCheckIntervalMs ?? 0;
+    if (flush > 0 && flush < Number.MAX_SAFE_INTEGER) {
+      this.flushTimer = setInterval(() => {
+        const now = this.now();
+        for (const l of this.logs.values()) l.flushIfDue(now);
+      }, Math.min(flush, 2 ** 31 - 1));
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Runs retention over every log; returns the number of segments deleted. */
+  applyRetention(): number {
+    const now = this.now();
+    let deleted = 0;
+    for (const l of this.logs.values()) {
+      try {
+        deleted += l.applyRetention(now);
+      } catch (e) {
+        log.error('retention failed', { partition: partitionDirName(l.topicPartition), error: e as Error });
+      }
+    }
+    return deleted;
+  }
+
+  partitionDir(tp: TopicPartition): string {
+    return path.join(this.dataDir, partitionDirName(tp));
+  }
+
+  /**
+   * Opens the log of an existing partition (recovering it), or creates it
+   * when its directory does not exist. Returns the already open log if any.
+   */
+  async openLog(tp: TopicPartition, config: LogConfig): Promise<PartitionLog> {
+    if (this.closed) throw new Error('log manager is closed');
+    const k = key(tp);
+    const existing = this.logs.get(k);
+    if (existing !== undefined) return existing;
+    const pending = this.opening.get(k);
+    if (pending !== undefined) return pending;
+    const promise = PartitionLog.open(this.partitionDir(tp), tp, config, { now: this.now, cleanShutdown: this.cleanShutdown });
+    this.opening.set(k, promise);
+    try {
+      const opened = await promise;
+      this.logs.set(k, opened);
+      return opened;
+    } finally {
+      this.opening.delete(k);
+    }
+  }
+
+  /** Creates the log of a new partition (same as openLog: an existing directory is reused). */
+  createLog(tp: TopicPartition, config: LogConfig): Promise<PartitionLog> {
+    return this.openLog(tp, config);
+  }
+
+  getLog(tp: TopicPartition): PartitionLog | undefined {
+    return this.logs.get(key(tp));
+  }
+
+  allLogs(): PartitionLog[] {
+    return [...this.logs.values()];
+  }
+
+  /**
+   * Deletes every partition log of `topic`: closes them, renames their
+   * directories to `<topic>-<p>.<id>-delete` at once (so the topic can be
+   * re-created immediately) and removes those in the background.
+   */
+  async deleteLogs(topic: string): Promise<void> {
+    const toClose: PartitionLog[] = [];
+    for (const [k, l] of this.logs) {
+      if (l.topicPartition.topic === topic) {
+        this.logs.delete(k);
+        toClose.push(l);
+      }
+    }
+    await Promise.all(toClose.map((l) => l.closeForDelete()));
+    // Also directories of partitions that were never opened in this run.
+    const pattern = /^(.*)-(\d+)$/;
+    for (const name of fs.readdirSync(this.dataDir)) {
+      const m = pattern.exec(name);
+      if (m === null || m[1] !== topic) continue;
+      const from = path.join(this.dataDir, name);
+      if (!fs.statSync(from).isDirectory()) continue;
+      const to = path.join(this.dataDir, `${name}.${randomBytes(8).toString('hex')}${DELETE_DIR_SUFFIX}`);
+      fs.renameSync(from, to);
+      this.removeInBackground(to);
+    }
+  }
+
+  private removeInBackground(dir: string): void {
+    const p = fs.promises
+      .rm(dir, { recursive: true, force: true })
+      .catch((e: unknown) => log.error('could not remove a deleted log directory', { dir, error: e as Error }))
+      .finally(() => this.backgroundDeletes.delete(p));
+    this.backgroundDeletes.add(p);
+  }
+
+  /** Resolves when background directory removals have finished (tests, shutdown). */
+  async awaitBackgroundDeletes(): Promise<void> {
+    while (this.backgroundDeletes.size > 0) await Promise.all([...this.backgroundDeletes]);
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.logs.values()].map((l) => l.flush()));
+  }
+
+  /** Flushes and closes every log, then writes the clean-shutdown marker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    await Promise.allSettled([...this.opening.values()]);
+    let clean = true;
+    const results = await Promise.allSettled([...this.logs.values()].map((l) => l.close()));
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        clean = false;
+        log.error('closing a partition log failed', { error: r.reason as Error });
+      }
+    }
+    this.logs.clear();
+    await this.awaitBackgroundDeletes();
+    if (clean) {
+      const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
+      const fd = fs.openSync(marker, 'w');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      try {
+        const dfd = fs.openSync(this.dataDir, 'r');
+        fs.fsyncSync(dfd);
+        fs.closeSync(dfd);
+      } catch {
+        // Directory fsync is best effort.
+      }
+    }
+  }
+}
