@@ -24,13 +24,26 @@ export interface RequestContext {
   broker: Broker;
 }
 
-export type HandlerResult<Resp> = Resp | typeof NO_RESPONSE;
+/**
+ * Returned when the protocol's answer is to close the connection once the
+ * responses owed before this request are written (a failed acks=0 Produce:
+ * the producer has no other way to learn of the error).
+ */
+export const CLOSE_CONNECTION: unique symbol = Symbol('close connection');
+
+export type HandlerResult<Resp> = Resp | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
 
 export interface ApiHandler<Req = any, Resp = any> {
   apiKey: ApiKey;
   /** The versions this broker serves and advertises in ApiVersions. */
   minVersion: number;
   maxVersion: number;
+  /**
+   * Advertise a lower minimum than is served. Kafka 4 keeps advertising Produce v0
+   * although it rejects v0-2, because librdkafka only compresses when it sees v0
+   * in the range (KAFKA-18659).
+   */
+  advertisedMinVersion?: number;
   handle(request: Req, ctx: RequestContext): HandlerResult<Resp> | Promise<HandlerResult<Resp>>;
 }
 

@@ -8,7 +8,7 @@ import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '.
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { createLogger } from '../observability/logger.js';
-import { NO_RESPONSE, type ConnectionInfo, type HandlerResult } from './api-handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, type ConnectionInfo, type HandlerResult } from './api-handler.js';
 import type { Broker } from './broker.js';
 import type { RequestRouter } from './router.js';
 
@@ -23,6 +23,8 @@ interface Slot {
   done: boolean;
   /** The encoded response (size prefix first), or null when none is sent. */
   frame: Buffer[] | null;
+  /** Set when the connection ends at this slot (CLOSE_CONNECTION): why, for the log. */
+  closeReason?: string;
 }
 
 let nextConnectionId = 1;
@@ -193,9 +195,10 @@ export class Connection implements ConnectionInfo {
   private respondUnsupportedApiVersions(header: RequestHeader): void {
     const slot: Slot = { done: false, frame: null };
     this.slots.push(slot);
+    // As Apache Kafka does, only ApiVersions' own range: enough to pick a version and ask again.
     const body = {
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: this.router.advertisedVersions(),
+      apiKeys: this.router.advertisedVersions().filter((v) => v.apiKey === ApiKey.ApiVersions),
     };
     slot.frame = encodeFrame(ApiKey.ApiVersions, 0, header.correlationId, (w) => ApiVersionsResponseMessage.encode(w, 0, body));
     slot.done = true;
@@ -204,7 +207,9 @@ export class Connection implements ConnectionInfo {
 
   private complete(slot: Slot, header: RequestHeader, value: HandlerResult<unknown>): void {
     if (this.closed) return;
-    if (value !== NO_RESPONSE) {
+    if (value === CLOSE_CONNECTION) {
+      slot.closeReason = `${API_BY_KEY.get(header.apiKey)?.name ?? header.apiKey} asked to close the connection`;
+    } else if (value !== NO_RESPONSE) {
       const api = API_BY_KEY.get(header.apiKey)!;
       try {
         slot.frame = encodeFrame(header.apiKey, header.apiVersion, header.correlationId, (w) => api.response.encode(w, header.apiVersion, value));
@@ -223,6 +228,18 @@ export class Connection implements ConnectionInfo {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
       if (slot.frame !== null) for (const chunk of slot.frame) this.socket.write(chunk);
+      if (slot.closeReason !== undefined) {
+        // Everything owed before this request is written; what came after it is dropped.
+        log.warn(`closing connection: ${slot.closeReason}`, { connection: this.describe() });
+        this.closed = true;
+        this.slots.length = 0;
+        this.socket.uncork();
+        this.socket.pause();
+        this.socket.end();
+        // A peer that never closes its side does not keep the socket forever.
+        setTimeout(() => this.socket.destroy(), 10_000).unref();
+        return;
+      }
     }
     this.socket.uncork();
     if (this.draining) {

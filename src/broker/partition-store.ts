@@ -56,6 +56,8 @@ export interface PartitionStore {
   createTopic(req: CreateTopicRequest): Promise<Outcome<{ topic: TopicInfo }>>;
   deleteTopic(name: string): Promise<Outcome<{ topic: TopicInfo }>>;
   describeTopicConfigs(name: string, includeSynonyms: boolean, includeDocumentation: boolean): Outcome<{ entries: ConfigEntry[] }>;
+  /** The configs a topic created with these overrides would have (CreateTopics with validate_only). */
+  previewTopicConfigs(overrides: Record<string, string>): ConfigEntry[];
   describeBrokerConfigs(includeSynonyms: boolean, includeDocumentation: boolean): ConfigEntry[];
 
   /** Validates a produced record set and appends it: offsets assigned, bytes handed to the OS. */

@@ -26,6 +26,6 @@ export class RequestRouter {
   advertisedVersions(): AdvertisedVersion[] {
     return [...this.byKey.values()]
       .sort((a, b) => a.apiKey - b.apiKey)
-      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+      .map((h) => ({ apiKey: h.apiKey, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion }));
   }
 }

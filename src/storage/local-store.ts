@@ -12,7 +12,7 @@ import { ErrorCode } from '../protocol/generated/index.js';
 import { validateRecordSet } from '../protocol/records/batch.js';
 import { createLogger } from '../observability/logger.js';
 import { LogManager } from './log-manager.js';
-import { MetadataStore, type TopicRecord } from './metadata-log.js';
+import { MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
 import type { PartitionLog } from './partition-log.js';
 import type { TopicPartition } from './types.js';
 
@@ -29,6 +29,9 @@ function topicInfo(t: TopicRecord): TopicInfo {
 }
 
 export class LocalPartitionStore implements PartitionStore {
+  /** The last pending creation or deletion per topic name (see serializedByName). */
+  private readonly topicOps = new Map<string, Promise<void>>();
+
   private constructor(
     private readonly config: BrokerConfig,
     readonly metadata: MetadataStore,
@@ -68,14 +71,37 @@ export class LocalPartitionStore implements PartitionStore {
     return t === undefined ? undefined : topicInfo(t);
   }
 
-  async createTopic(req: CreateTopicRequest): Promise<Outcome<{ topic: TopicInfo }>> {
+  /**
+   * Runs creations and deletions of one topic name one after another. A
+   * deletion renames the partition directories after it closes the logs; a
+   * creation of the same name in between would open the old directory (old
+   * records in the new topic) and then lose its own appends to that rename.
+   */
+  private serializedByName<T>(name: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.topicOps.get(name);
+    // With nothing pending, start at once: the metadata change then happens before this call returns.
+    const result = previous === undefined ? op() : previous.then(op);
+    const tail = result.then(() => undefined, () => undefined);
+    this.topicOps.set(name, tail);
+    void tail.then(() => {
+      if (this.topicOps.get(name) === tail) this.topicOps.delete(name);
+    });
+    return result;
+  }
+
+  createTopic(req: CreateTopicRequest): Promise<Outcome<{ topic: TopicInfo }>> {
+    return req.validateOnly ? this.createTopicNow(req) : this.serializedByName(req.name, () => this.createTopicNow(req));
+  }
+
+  private async createTopicNow(req: CreateTopicRequest): Promise<Outcome<{ topic: TopicInfo }>> {
     if (this.metadata.getTopic(req.name) !== undefined) {
       return failure(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     }
     const invalid = validateTopicConfigs(req.configs);
     if (invalid !== null) return failure(ErrorCode.INVALID_CONFIG, invalid.message);
     if (req.validateOnly) {
-      return { errorCode: ErrorCode.NONE, topic: { name: req.name, topicId: '', partitionCount: req.partitions, configs: req.configs, internal: isInternalTopic(req.name) } };
+      // Like Kafka, a validate-only creation answers with an id of its own that is never used.
+      return { errorCode: ErrorCode.NONE, topic: { name: req.name, topicId: randomUuid(), partitionCount: req.partitions, configs: req.configs, internal: isInternalTopic(req.name) } };
     }
     const record = this.metadata.createTopic(req.name, req.partitions, req.configs);
     const logConfig = logConfigFor(this.config, record.configs);
@@ -84,7 +110,11 @@ export class LocalPartitionStore implements PartitionStore {
     return { errorCode: ErrorCode.NONE, topic: topicInfo(record) };
   }
 
-  async deleteTopic(name: string): Promise<Outcome<{ topic: TopicInfo }>> {
+  deleteTopic(name: string): Promise<Outcome<{ topic: TopicInfo }>> {
+    return this.serializedByName(name, () => this.deleteTopicNow(name));
+  }
+
+  private async deleteTopicNow(name: string): Promise<Outcome<{ topic: TopicInfo }>> {
     const t = this.metadata.getTopic(name);
     if (t === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     // The metadata record goes first: once it is durable, the topic is gone even if we crash mid-delete.
@@ -100,6 +130,10 @@ export class LocalPartitionStore implements PartitionStore {
     const entries = describeTopicConfigs(this.config, t.configs, includeSynonyms)
       .map((e) => (includeDocumentation ? e : { ...e, documentation: null }));
     return { errorCode: ErrorCode.NONE, entries };
+  }
+
+  previewTopicConfigs(overrides: Record<string, string>): ConfigEntry[] {
+    return describeTopicConfigs(this.config, overrides, false).map((e) => ({ ...e, documentation: null }));
   }
 
   describeBrokerConfigs(includeSynonyms: boolean, includeDocumentation: boolean): ConfigEntry[] {

@@ -36,7 +36,8 @@ export interface CaptureProxyOptions {
   listenPort: number;
   listenHost?: string;
   upstreamHost: string;
-  upstreamPort: number;
+  /** A function when the upstream starts after the proxy (it must advertise the proxy's port). */
+  upstreamPort: number | (() => number);
   outDir: string;
   /** Largest frame worth keeping as a fixture; larger ones are passed through unrecorded. */
   maxFrameBytes?: number;
@@ -116,7 +117,8 @@ export function startCaptureProxy(opts: CaptureProxyOptions): Promise<CapturePro
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: opts.upstreamHost, port: opts.upstreamPort });
+    const upstreamPort = typeof opts.upstreamPort === 'function' ? opts.upstreamPort() : opts.upstreamPort;
+    const upstream = createConnection({ host: opts.upstreamHost, port: upstreamPort });
     sockets.add(client);
     sockets.add(upstream);
     const fromClient = new FrameSplitter();

@@ -15,7 +15,8 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsR
   handle(req, ctx) {
     const apiKeys = ctx.broker.router.advertisedVersions();
     if (ctx.header.apiVersion >= 3 && (!SOFTWARE_FIELD.test(req.clientSoftwareName) || !SOFTWARE_FIELD.test(req.clientSoftwareVersion))) {
-      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys };
+      // Apache Kafka lists no APIs with this error.
+      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
     }
     return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
   },

@@ -13,7 +13,7 @@ import { CONFIG_SOURCE_IDS } from '../../config/values.js';
 import { validateTopicName } from '../topic-names.js';
 
 function fail(name: string, errorCode: ErrorCode, errorMessage: string | null): CreateTopicsResponseCreatableTopicResultInput {
-  return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+  return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
 async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean): Promise<CreateTopicsResponseCreatableTopicResultInput> {
@@ -55,7 +55,9 @@ async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, v
   const created = await broker.store.createTopic({ name: t.name, partitions, configs, validateOnly });
   if (created.errorCode !== ErrorCode.NONE) return fail(t.name, created.errorCode, created.errorMessage);
 
-  const described = broker.store.describeTopicConfigs(t.name, false, false);
+  const described = validateOnly
+    ? { errorCode: ErrorCode.NONE, entries: broker.store.previewTopicConfigs(configs) }
+    : broker.store.describeTopicConfigs(t.name, false, false);
   return {
     name: t.name,
     topicId: created.topic.topicId,
@@ -78,7 +80,11 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     const duplicates = new Set<string>();
     for (const t of req.topics) (seen.has(t.name) ? duplicates : seen).add(t.name);
     const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];
+    const answered = new Set<string>();
     for (const t of req.topics) {
+      // Results are keyed by name: a duplicated name gets one answer, as in Kafka.
+      if (answered.has(t.name)) continue;
+      answered.add(t.name);
       topics.push(duplicates.has(t.name)
         ? fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
         : await createOne(ctx.broker, t, req.validateOnly));

@@ -1,7 +1,8 @@
 // Metadata, v0-12. One broker leads every partition. A null topic list (v1+) or
 // an empty one in v0 means all topics. Unknown topics are auto-created when the
 // request allows it (v4+; always in v0-3) and auto.create.topics.enable is on.
-// v10+ may name topics by id; v12 answers with a null name for an unknown id.
+// v12 may name topics by id (a null name for an unknown id); v10-11 carry ids
+// only in responses, so a request naming one is invalid.
 
 import {
   ApiKey, ErrorCode,
@@ -12,6 +13,7 @@ import { defineHandler } from '../api-handler.js';
 import { LEADER_EPOCH } from '../leader-epoch.js';
 import type { Broker } from '../broker.js';
 import type { TopicInfo } from '../partition-store.js';
+import { validateTopicName } from '../topic-names.js';
 
 function describeTopic(broker: Broker, t: TopicInfo): MetadataResponseTopicInput {
   const partitions = [];
@@ -41,11 +43,20 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
     const allowAutoCreate = broker.settings.autoCreateTopics && (version < 4 || req.allowAutoTopicCreation);
     const topics: MetadataResponseTopicInput[] = [];
 
+    // Only v12 may name topics by id; Kafka fails the whole request otherwise.
+    if (!allTopics && version < 12 && req.topics!.some((t) => t.name === null || t.topicId !== UUID_ZERO)) {
+      return {
+        throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1,
+        topics: req.topics!.map((t) => ({ errorCode: ErrorCode.INVALID_REQUEST, name: t.name ?? '', topicId: t.topicId, partitions: [] })),
+      };
+    }
+
     if (allTopics) {
       for (const t of store.listTopics()) topics.push(describeTopic(broker, t));
     } else {
       for (const requested of req.topics!) {
-        if (requested.name === null || requested.name === '') {
+        // A topic id, when given, wins over the name (as in Kafka).
+        if (requested.name === null || requested.name === '' || requested.topicId !== UUID_ZERO) {
           const byId = requested.topicId === UUID_ZERO ? undefined : store.getTopicById(requested.topicId);
           if (byId === undefined) {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
@@ -63,7 +74,9 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
           if ('topic' in created) topics.push(describeTopic(broker, created.topic));
           else topics.push({ errorCode: created.errorCode, name, partitions: [] });
         } else {
-          topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] });
+          // An illegal name is reported as such even when nothing would be created.
+          const errorCode = validateTopicName(name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
+          topics.push({ errorCode, name, partitions: [] });
         }
       }
     }

@@ -1,14 +1,15 @@
-// Produce, v3-11. Kafka 4 dropped v0-2 (KIP-896) together with message
+// Produce, v3-11 (v0 advertised, as Kafka 4 does). Kafka 4 dropped v0-2 (KIP-896) together with message
 // formats v0/v1, so a request must carry record batches v2. Per partition: the
 // store validates the batches (without decoding records), assigns offsets and
 // appends; acks=-1 then waits for the flush policy, bounded by timeout_ms;
-// acks=0 gets no response at all.
+// acks=0 gets no response at all, unless a partition failed: then the
+// connection is closed (the producer's only way to learn of it).
 
 import {
   ApiKey, ErrorCode,
   type ProduceRequest, type ProduceResponseInput, type ProduceResponsePartitionProduceResponseInput, type ProduceResponseTopicProduceResponseInput,
 } from '../../protocol/generated/index.js';
-import { NO_RESPONSE, defineHandler } from '../api-handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
 
 function partitionError(index: number, errorCode: ErrorCode, errorMessage: string | null = null): ProduceResponsePartitionProduceResponseInput {
@@ -34,6 +35,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
   apiKey: ApiKey.Produce,
   minVersion: 3,
   maxVersion: 11,
+  // v0-2 requests close the connection, as in Kafka 4; see advertisedMinVersion.
+  advertisedMinVersion: 0,
   async handle(req, ctx) {
     const { broker } = ctx;
     const acks = req.acks;
@@ -55,7 +58,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
           continue;
         }
         if (p.records === null || p.records.length === 0) {
-          partitionResponses.push(partitionError(p.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request carries no record batch'));
+          // Kafka's answer to a record set without exactly one batch.
+          partitionResponses.push(partitionError(p.index, ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must carry exactly one record batch per partition'));
           continue;
         }
         const appended = broker.store.append({ topic: topic.name, partition: p.index }, p.records, now);
@@ -79,7 +83,11 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
         }
       }
     }
-    if (acks === 0) return NO_RESPONSE;
+    if (acks === 0) {
+      // As Kafka does: with no response to carry the error, closing the connection is the signal.
+      const failed = responses.some((t) => t.partitionResponses!.some((p) => p.errorCode !== ErrorCode.NONE));
+      return failed ? CLOSE_CONNECTION : NO_RESPONSE;
+    }
     if (waits.length > 0) await Promise.all(waits);
     return { responses, throttleTimeMs: 0 };
   },
