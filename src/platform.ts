@@ -7,6 +7,7 @@ import { HANDLERS } from './broker/handlers/index.js';
 import { RequestRouter } from './broker/router.js';
 import { KafkaServer } from './broker/server.js';
 import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
+import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/group-coordinator.js';
 import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { LocalPartitionStore } from './storage/local-store.js';
@@ -26,6 +27,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   // Advertised endpoints are known only once the listeners are bound (port 0 = ephemeral).
   const advertised: AdvertisedListener[] = [];
   const producerIds = new BlockProducerIdAllocator(store.metadata.producerIdBlockEnd, (end) => store.metadata.reserveProducerIds(end));
+  const groupCoordinator = new GroupCoordinator(store, groupCoordinatorConfigFrom(config));
   const broker = new Broker({
     nodeId: config.nodeId,
     rack: config.optional('broker.rack') as string | null,
@@ -35,7 +37,9 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     deleteTopicEnable: config.bool('delete.topic.enable'),
     fetchMaxBytes: config.int('fetch.max.bytes'),
     fetchSessionCacheSlots: config.int('max.incremental.fetch.session.cache.slots'),
-  }, store, router, producerIds);
+  }, store, router, producerIds, groupCoordinator);
+  // Loads __consumer_offsets in the background; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
+  void groupCoordinator.start();
 
   const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'));
   let http: HttpServer | null = null;
@@ -52,6 +56,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     http = await startHttpServer(config.httpHost, config.httpPort, [healthRoute(() => ({ cluster_id: store.clusterId }))]);
   } catch (err) {
     await kafka.close(0);
+    groupCoordinator.stop();
     await store.close();
     throw err;
   }
@@ -59,6 +64,8 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // First, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
+      groupCoordinator.stop();
       await kafka.close();
       await http?.close();
       await store.close();

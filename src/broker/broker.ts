@@ -6,8 +6,9 @@ import { createLogger } from '../observability/logger.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import type { PartitionStore, TopicInfo } from './partition-store.js';
 import type { RequestRouter } from './router.js';
-import { validateTopicName } from './topic-names.js';
+import { isInternalTopic, validateTopicName } from './topic-names.js';
 import type { ProducerIdAllocator } from '../coordinator/producer-ids.js';
+import type { GroupCoordinator } from '../coordinator/group-coordinator.js';
 
 const log = createLogger('broker');
 
@@ -39,6 +40,8 @@ export class Broker {
     readonly store: PartitionStore,
     readonly router: RequestRouter,
     readonly producerIds: ProducerIdAllocator,
+    /** Classic groups and committed offsets (FindCoordinator, JoinGroup, OffsetCommit, ...). */
+    readonly groupCoordinator: GroupCoordinator,
   ) {
     this.fetchSessions = new FetchSessionCache(settings.fetchSessionCacheSlots);
   }
@@ -58,6 +61,8 @@ export class Broker {
    */
   async autoCreateTopic(name: string): Promise<{ topic: TopicInfo } | { errorCode: ErrorCode }> {
     if (validateTopicName(name) !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
+    // Internal topics are created by their coordinators with their own settings, never by a client's Metadata.
+    if (isInternalTopic(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
     const created = await this.store.createTopic({ name, partitions: this.settings.numPartitions, configs: {}, validateOnly: false });
     if (created.errorCode === ErrorCode.NONE) {
       log.info('auto-created topic', { topic: name, partitions: this.settings.numPartitions });

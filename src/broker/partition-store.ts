@@ -27,6 +27,13 @@ export interface AppendResult {
   logStartOffset: number;
 }
 
+/** Why a record made its batch be rejected (Produce v8+ record_errors). */
+export interface RecordError {
+  /** Index of the record within its batch. */
+  batchIndex: number;
+  message: string | null;
+}
+
 export interface ReadResult {
   records: Buffer;
   highWatermark: number;
@@ -60,8 +67,12 @@ export interface PartitionStore {
   previewTopicConfigs(overrides: Record<string, string>): ConfigEntry[];
   describeBrokerConfigs(includeSynonyms: boolean, includeDocumentation: boolean): ConfigEntry[];
 
-  /** Validates a produced record set and appends it: offsets assigned, bytes handed to the OS. */
-  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult>;
+  /**
+   * Validates a produced record set and appends it: offsets assigned, bytes handed to the OS.
+   * A retried idempotent batch already in the log answers with its original offsets. A
+   * failure caused by particular records lists them in recordErrors.
+   */
+  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> & { recordErrors?: RecordError[] };
   /** Resolves once the offset is as durable as the flush policy asks (acks=all waits for this). */
   waitDurable(tp: TopicPartition, offset: number): Promise<void>;
   read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean): Outcome<ReadResult>;

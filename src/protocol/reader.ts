@@ -160,10 +160,11 @@ export class Reader {
     return this.utf8(this.checkedLength(n, 'string'));
   }
 
-  /** uvarint(length + 1) string; 0 is null. */
+  /** uvarint(length + 1) string; 0 is null. Kafka caps strings at 32767 bytes in every encoding. */
   compactNullableString(): string | null {
     const n = this.uvarint() - 1;
     if (n < 0) return null;
+    if (n > 32767) throw new ProtocolDecodeError(`compact string length ${n} exceeds the 32767-byte limit`);
     return this.utf8(this.checkedLength(n, 'compact string'));
   }
 

@@ -74,7 +74,7 @@ test('console producer then console consumer on an assigned partition (no group)
   assert.match(consumed.stderr, new RegExp(`Processed a total of ${lines.length} messages`), consumed.failure);
 });
 
-test('console consumer --from-beginning --max-messages (consumer group)', { todo: 'needs consumer groups (later issue)' }, async () => {
+test('console consumer --from-beginning --max-messages (consumer group)', async () => {
   const topic = uniqueTopic('java-console-group');
   const bs = ['--bootstrap-server', broker.bootstrap];
   const created = await java(TOPICS, [...bs, '--create', '--topic', topic, '--partitions', '3', '--replication-factor', '1']);

@@ -2,7 +2,7 @@
 // sends keys, values and headers (raw Buffers, and strings through its string serializers),
 // to explicit partitions and by key, acks -1 and 1; then Consumer.fetch (a plain Fetch to a
 // node, no group) reads the batches back, decoded by the client, compared byte for byte.
-// Its group consumer needs consumer groups; that test is a todo until they exist. All of it
+// Its group consumer is tested too. All of it
 // passes against Apache Kafka 4.1.1 (TRIBUTARY_TEST_BOOTSTRAP=127.0.0.1:19092).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -165,7 +165,7 @@ describe('@platformatic/kafka 1.35.0', () => {
     assert.ok(!(await admin.listTopics()).includes(topic));
   });
 
-  it('Consumer.consume with a group reads what was produced', { todo: 'needs consumer groups (issue 3)', timeout: 8000 }, async () => {
+  it('Consumer.consume with a group reads what was produced', { timeout: 20000 }, async () => {
     const t = uniqueTopic('platformatic-group');
     await admin.createTopics({ topics: [t], partitions: 1, replicas: 1 });
     const producer = new Producer({ ...clientOpts('tributary-compat-platformatic-group'), serializers: stringSerializers });

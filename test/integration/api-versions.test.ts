@@ -20,6 +20,18 @@ const IMPLEMENTED = [
   { apiKey: ApiKey.InitProducerId, minVersion: 0, maxVersion: 5 },
   { apiKey: ApiKey.DescribeConfigs, minVersion: 0, maxVersion: 4 },
   { apiKey: ApiKey.DescribeCluster, minVersion: 0, maxVersion: 1 },
+  // Classic groups and committed offsets (issue 3).
+  { apiKey: ApiKey.OffsetCommit, minVersion: 0, maxVersion: 9 },
+  { apiKey: ApiKey.OffsetFetch, minVersion: 0, maxVersion: 9 },
+  { apiKey: ApiKey.FindCoordinator, minVersion: 0, maxVersion: 6 },
+  { apiKey: ApiKey.JoinGroup, minVersion: 0, maxVersion: 9 },
+  { apiKey: ApiKey.Heartbeat, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.LeaveGroup, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.SyncGroup, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.DescribeGroups, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.ListGroups, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.DeleteGroups, minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.OffsetDelete, minVersion: 0, maxVersion: 0 },
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 let broker: EmbeddedBroker;

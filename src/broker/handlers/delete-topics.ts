@@ -20,6 +20,8 @@ async function deleteOne(broker: Broker, name: string | null, topicId: string): 
     return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
   }
   const deleted = await broker.store.deleteTopic(topic.name);
+  // Committed offsets of a deleted topic go with it, as in Kafka.
+  if (deleted.errorCode === ErrorCode.NONE) await broker.groupCoordinator.onTopicsDeleted([topic.name]);
   if (deleted.errorCode !== ErrorCode.NONE) return { name: topic.name, topicId: topic.topicId, errorCode: deleted.errorCode, errorMessage: deleted.errorMessage };
   return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
 }

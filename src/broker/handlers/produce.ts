@@ -16,18 +16,61 @@ function partitionError(index: number, errorCode: ErrorCode, errorMessage: strin
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage };
 }
 
-/** Resolves to REQUEST_TIMED_OUT if the flush does not complete in time. */
-async function awaitDurable(broker: Broker, topic: string, partition: number, offset: number, timeoutMs: number): Promise<ErrorCode> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ErrorCode>((resolve) => {
-    timer = setTimeout(() => resolve(ErrorCode.REQUEST_TIMED_OUT), Math.max(timeoutMs, 0));
-  });
-  try {
-    return await Promise.race([broker.store.waitDurable({ topic, partition }, offset).then(() => ErrorCode.NONE), timeout]);
-  } catch {
-    return ErrorCode.KAFKA_STORAGE_ERROR;
-  } finally {
-    clearTimeout(timer);
+interface DurableWait {
+  index: number;
+  response: ProduceResponsePartitionProduceResponseInput;
+  settled: boolean;
+}
+
+/**
+ * The acks=-1 waits of one request, bounded by one timeout_ms timer for the
+ * whole request. The timer is armed only if a flush is still pending once the
+ * partitions that are already durable have reported: with flushing left to
+ * the OS (Kafka's default) that is never, so the common case costs no timer.
+ */
+class DurableWaits {
+  private readonly waits: DurableWait[] = [];
+  private pending = 0;
+  private onDone: (() => void) | null = null;
+
+  add(broker: Broker, topic: string, index: number, lastOffset: number, response: ProduceResponsePartitionProduceResponseInput): void {
+    const w: DurableWait = { index, response, settled: false };
+    this.waits.push(w);
+    this.pending++;
+    broker.store.waitDurable({ topic, partition: index }, lastOffset).then(
+      () => this.settle(w, ErrorCode.NONE),
+      () => this.settle(w, ErrorCode.KAFKA_STORAGE_ERROR),
+    );
+  }
+
+  private settle(w: DurableWait, code: ErrorCode): void {
+    if (w.settled) return; // already answered REQUEST_TIMED_OUT
+    w.settled = true;
+    if (code !== ErrorCode.NONE) Object.assign(w.response, partitionError(w.index, code));
+    if (--this.pending === 0) this.onDone?.();
+  }
+
+  async wait(timeoutMs: number): Promise<void> {
+    if (this.pending === 0) return;
+    // Waits that were already resolved report in the microtasks queued before this one.
+    await null;
+    if (this.pending === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const w of this.waits) {
+          if (!w.settled) {
+            w.settled = true;
+            Object.assign(w.response, partitionError(w.index, ErrorCode.REQUEST_TIMED_OUT));
+          }
+        }
+        this.pending = 0;
+        resolve();
+      }, Math.max(timeoutMs, 0));
+      this.onDone = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }
 
@@ -42,7 +85,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
     const acks = req.acks;
     const now = Date.now();
     const responses: ProduceResponseTopicProduceResponseInput[] = [];
-    const waits: Promise<void>[] = [];
+    const durable = new DurableWaits();
 
     for (const topicData of req.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
@@ -64,7 +107,10 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
         }
         const appended = broker.store.append({ topic: topic.name, partition: p.index }, p.records, now);
         if (appended.errorCode !== ErrorCode.NONE) {
-          partitionResponses.push(partitionError(p.index, appended.errorCode, appended.errorMessage));
+          const response = partitionError(p.index, appended.errorCode, appended.errorMessage);
+          // v8+ (KIP-467): which records made the batch fail.
+          response.recordErrors = (appended.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+          partitionResponses.push(response);
           continue;
         }
         const response: ProduceResponsePartitionProduceResponseInput = {
@@ -76,11 +122,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
           errorMessage: null,
         };
         partitionResponses.push(response);
-        if (acks === -1) {
-          waits.push(awaitDurable(broker, topic.name, p.index, appended.lastOffset, req.timeoutMs).then((code) => {
-            if (code !== ErrorCode.NONE) Object.assign(response, partitionError(p.index, code));
-          }));
-        }
+        if (acks === -1) durable.add(broker, topic.name, p.index, appended.lastOffset, response);
       }
     }
     if (acks === 0) {
@@ -88,7 +130,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
       const failed = responses.some((t) => t.partitionResponses!.some((p) => p.errorCode !== ErrorCode.NONE));
       return failed ? CLOSE_CONNECTION : NO_RESPONSE;
     }
-    if (waits.length > 0) await Promise.all(waits);
+    await durable.wait(req.timeoutMs);
     return { responses, throttleTimeMs: 0 };
   },
 });

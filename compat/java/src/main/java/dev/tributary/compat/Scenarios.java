@@ -1,10 +1,13 @@
 package dev.tributary.compat;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -12,13 +15,18 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,6 +34,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -35,7 +44,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>
  * Scenarios produce-consume --bootstrap-server H:P --topic T [--count N] [--partitions P]
+ * Scenarios produce --bootstrap-server H:P --topic T --count N [--partitions P] [--start I]
+ * Scenarios group-consume --bootstrap-server H:P --topic T --group G [--assignor range|cooperative-sticky]
+ *     [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]
  * </pre>
+ *
+ * produce: creates the topic when --partitions is given and produces N records round-robin over its
+ * partitions (record i to partition i % P; key "key-i", value "value-i", i counting from --start),
+ * acks=all. Prints one JSON line {"produced":N,"partitions":P}.
+ *
+ * group-consume: one member of a consumer group (group.protocol=classic, the given assignor, manual
+ * commits). Prints "ASSIGNED p,p,..", "REVOKED ..", "LOST .." on rebalances and "RECORD partition
+ * offset value" for every record, after the poll's commitSync has succeeded ("COMMIT-FAILED ..."
+ * otherwise).
+ * Closes the consumer (leaving the group) and exits when its stdin reaches end of file. Sleeping
+ * --poll-delay-ms after each poll keeps it slow enough to be killed mid-way.
  *
  * produce-consume: creates the topic when --partitions is given, produces N records
  * (key "key-i", value "value-i", header "seq"=i) with acks=all and idempotence on,
@@ -51,6 +74,8 @@ public final class Scenarios {
     Map<String, String> opts = parseOptions(Arrays.copyOfRange(args, 1, args.length));
     switch (args[0]) {
       case "produce-consume" -> System.exit(produceConsume(opts));
+      case "produce" -> System.exit(produce(opts));
+      case "group-consume" -> System.exit(groupConsume(opts));
       default -> usage("unknown scenario " + args[0]);
     }
   }
@@ -145,6 +170,117 @@ public final class Scenarios {
     return match ? 0 : 1;
   }
 
+  private static int produce(Map<String, String> opts) throws Exception {
+    String bootstrap = required(opts, "bootstrap-server");
+    String topic = required(opts, "topic");
+    int count = Integer.parseInt(required(opts, "count"));
+    int start = Integer.parseInt(opts.getOrDefault("start", "0"));
+    if (opts.containsKey("partitions")) createTopic(bootstrap, topic, Integer.parseInt(opts.get("partitions")));
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-compat-producer");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    int partitions;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      partitions = producer.partitionsFor(topic).size();
+      List<Future<RecordMetadata>> futures = new ArrayList<>(count);
+      for (int i = start; i < start + count; i++) {
+        futures.add(producer.send(new ProducerRecord<>(topic, i % partitions, bytes("key-" + i), bytes("value-" + i))));
+      }
+      producer.flush();
+      for (Future<RecordMetadata> f : futures) f.get();
+    }
+    System.out.println("{\"produced\":" + count + ",\"partitions\":" + partitions + "}");
+    return 0;
+  }
+
+  private static int groupConsume(Map<String, String> opts) throws Exception {
+    String bootstrap = required(opts, "bootstrap-server");
+    String topic = required(opts, "topic");
+    String group = required(opts, "group");
+    String assignor = opts.getOrDefault("assignor", "range");
+    long pollDelayMs = Long.parseLong(opts.getOrDefault("poll-delay-ms", "0"));
+    Properties cp = new Properties();
+    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cp.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    cp.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    cp.put(ConsumerConfig.CLIENT_ID_CONFIG, opts.getOrDefault("client-id", "tributary-compat-member"));
+    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, opts.getOrDefault("max-poll-records", "500"));
+    cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, opts.getOrDefault("session-timeout-ms", "10000"));
+    cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+    cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, switch (assignor) {
+      case "range" -> RangeAssignor.class.getName();
+      case "cooperative-sticky" -> CooperativeStickyAssignor.class.getName();
+      default -> { usage("unknown assignor " + assignor); yield ""; }
+    });
+    cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+
+    AtomicBoolean stop = new AtomicBoolean(false);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+      // End of stdin asks this member to leave the group and exit.
+      Thread watcher = new Thread(() -> {
+        try (InputStream in = System.in) {
+          while (in.read() >= 0) { /* keep reading until EOF */ }
+        } catch (IOException e) { /* treat like EOF */ }
+        stop.set(true);
+        consumer.wakeup();
+      });
+      watcher.setDaemon(true);
+      watcher.start();
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) { event("REVOKED", partitions); }
+        @Override public void onPartitionsAssigned(Collection<TopicPartition> partitions) { event("ASSIGNED", partitions); }
+        @Override public void onPartitionsLost(Collection<TopicPartition> partitions) { event("LOST", partitions); }
+      });
+      while (!stop.get()) {
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(Duration.ofMillis(200));
+        } catch (WakeupException e) {
+          break;
+        }
+        if (records.isEmpty()) continue;
+        StringBuilder out = new StringBuilder();
+        Map<TopicPartition, Long> firstOffsets = new TreeMap<>((a, b) -> Integer.compare(a.partition(), b.partition()));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          firstOffsets.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+          out.append("RECORD ").append(r.partition()).append(' ').append(r.offset()).append(' ').append(str(r.value())).append('\n');
+        }
+        try {
+          consumer.commitSync();
+          System.out.print(out);
+        } catch (WakeupException e) {
+          break;
+        } catch (Exception e) {
+          // Not committed, so not reported as consumed: whoever owns the partitions next reads them
+          // again, this member included (it rewinds the ones it still owns).
+          System.out.println("COMMIT-FAILED " + e.getClass().getSimpleName() + " " + e.getMessage());
+          for (Map.Entry<TopicPartition, Long> f : firstOffsets.entrySet()) {
+            if (consumer.assignment().contains(f.getKey())) consumer.seek(f.getKey(), f.getValue());
+          }
+        }
+        System.out.flush();
+        if (pollDelayMs > 0) Thread.sleep(pollDelayMs);
+      }
+    }
+    System.out.println("CLOSED");
+    System.out.flush();
+    return 0;
+  }
+
+  private static void event(String what, Collection<TopicPartition> partitions) {
+    StringBuilder b = new StringBuilder(what).append(' ');
+    partitions.stream().map(TopicPartition::partition).sorted().forEach(p -> b.append(p).append(','));
+    System.out.println(b);
+    System.out.flush();
+  }
+
   private static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
     Properties ap = new Properties();
     ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -185,6 +321,9 @@ public final class Scenarios {
     System.err.println("Scenarios: " + why);
     System.err.println("usage: Scenarios produce-consume --bootstrap-server H:P --topic T"
         + " [--count N] [--partitions P] [--timeout-ms MS]");
+    System.err.println("       Scenarios produce --bootstrap-server H:P --topic T --count N [--partitions P] [--start I]");
+    System.err.println("       Scenarios group-consume --bootstrap-server H:P --topic T --group G [--assignor range|cooperative-sticky]"
+        + " [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]");
     System.exit(2);
   }
 

@@ -1,0 +1,106 @@
+// Builds one uncompressed record batch v2 (magic 2) from keys and values: what
+// the broker writes itself (the group coordinator's records in
+// __consumer_offsets). The layout is the one readBatchHeader and
+// decodeRecords read back; the CRC32C covers attributes to the end.
+
+import { crc32c } from './crc32c.js';
+import {
+  ATTRIBUTES_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET, CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_PRODUCER_ID, NO_SEQUENCE,
+  PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, RECORD_COUNT_OFFSET,
+  writeInt64,
+} from './batch.js';
+
+export interface RecordInput {
+  key: Buffer | null;
+  /** Null is a tombstone (compacted topics drop the key's earlier records). */
+  value: Buffer | null;
+  headers?: { key: string; value: Buffer | null }[];
+}
+
+/** Zigzag varint size and writer, for the record fields (int32 and int53-safe values). */
+function zigzag(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+function varintSize(v: number): number {
+  let raw = zigzag(v);
+  let n = 1;
+  while (raw >= 0x80) {
+    raw = Math.floor(raw / 0x80);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(buf: Buffer, pos: number, v: number): number {
+  let raw = zigzag(v);
+  while (raw >= 0x80) {
+    buf[pos++] = (raw % 0x80) | 0x80;
+    raw = Math.floor(raw / 0x80);
+  }
+  buf[pos++] = raw;
+  return pos;
+}
+
+function bytesFieldSize(b: Buffer | null): number {
+  return b === null ? varintSize(-1) : varintSize(b.length) + b.length;
+}
+
+function writeBytesField(buf: Buffer, pos: number, b: Buffer | null): number {
+  if (b === null) return writeVarint(buf, pos, -1);
+  pos = writeVarint(buf, pos, b.length);
+  b.copy(buf, pos);
+  return pos + b.length;
+}
+
+/**
+ * One batch holding `records` in order, every record stamped with `timestamp`
+ * (CreateTime), base offset 0 (the log assigns offsets) and no producer.
+ */
+export function buildRecordBatch(records: readonly RecordInput[], timestamp: number): Buffer {
+  if (records.length === 0) throw new RangeError('a record batch needs at least one record');
+  const headerKeys = records.map((r) => (r.headers ?? []).map((h) => Buffer.from(h.key, 'utf8')));
+  const bodies: number[] = [];
+  let total = RECORD_BATCH_OVERHEAD;
+  records.forEach((r, i) => {
+    let size = 1 + varintSize(0) + varintSize(i) + bytesFieldSize(r.key) + bytesFieldSize(r.value);
+    const headers = r.headers ?? [];
+    size += varintSize(headers.length);
+    headers.forEach((h, j) => { size += bytesFieldSize(headerKeys[i]![j]!) + bytesFieldSize(h.value); });
+    bodies.push(size);
+    total += varintSize(size) + size;
+  });
+
+  const buf = Buffer.alloc(total);
+  writeInt64(buf, 0, 0);
+  buf.writeInt32BE(total - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+  buf.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
+  buf.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
+  buf.writeInt16BE(0, ATTRIBUTES_OFFSET);
+  buf.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64(buf, BASE_TIMESTAMP_OFFSET, timestamp);
+  writeInt64(buf, MAX_TIMESTAMP_OFFSET, timestamp);
+  writeInt64(buf, PRODUCER_ID_OFFSET, NO_PRODUCER_ID);
+  buf.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
+  buf.writeInt32BE(NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
+  buf.writeInt32BE(records.length, RECORD_COUNT_OFFSET);
+
+  let pos = RECORD_BATCH_OVERHEAD;
+  records.forEach((r, i) => {
+    pos = writeVarint(buf, pos, bodies[i]!);
+    buf[pos++] = 0; // record attributes (unused)
+    pos = writeVarint(buf, pos, 0); // timestamp delta
+    pos = writeVarint(buf, pos, i); // offset delta
+    pos = writeBytesField(buf, pos, r.key);
+    pos = writeBytesField(buf, pos, r.value);
+    const headers = r.headers ?? [];
+    pos = writeVarint(buf, pos, headers.length);
+    headers.forEach((h, j) => {
+      pos = writeBytesField(buf, pos, headerKeys[i]![j]!);
+      pos = writeBytesField(buf, pos, h.value);
+    });
+  });
+  buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+  return buf;
+}
