@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { API_BY_KEY, ApiKey, ApiVersionsResponseMessage, ErrorCode } from '../protocol/generated/index.js';
 import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../protocol/headers.js';
+import { recycleResponseChunks } from '../protocol/read-buffers.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { createLogger } from '../observability/logger.js';
@@ -227,7 +228,7 @@ export class Connection implements ConnectionInfo {
     this.socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
-      if (slot.frame !== null) for (const chunk of slot.frame) this.socket.write(chunk);
+      if (slot.frame !== null) this.writeFrame(slot.frame);
       if (slot.closeReason !== undefined) {
         // Everything owed before this request is written; what came after it is dropped.
         log.warn(`closing connection: ${slot.closeReason}`, { connection: this.describe() });
@@ -247,6 +248,15 @@ export class Connection implements ConnectionInfo {
       return;
     }
     this.maybeResume();
+  }
+
+  /** Writes a response; read buffers it carries go back to their pool once the socket has them. */
+  private writeFrame(frame: Buffer[]): void {
+    const last = frame.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(frame[i]!);
+    // A one-chunk frame is all scratch bytes: nothing borrowed, no callback to pay for.
+    if (last === 0) this.socket.write(frame[0]!);
+    else this.socket.write(frame[last]!, () => recycleResponseChunks(frame));
   }
 
   private maybePause(): void {

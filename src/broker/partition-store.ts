@@ -54,6 +54,19 @@ export interface CreateTopicRequest {
   validateOnly: boolean;
 }
 
+/** Dynamic broker configs (AlterConfigs on BROKER resources): this broker's and the cluster default (""). */
+export interface DynamicBrokerConfigs {
+  perBroker: Record<string, string>;
+  clusterDefaults: Record<string, string>;
+}
+
+export interface LogDirDescription {
+  path: string;
+  totalBytes: number;
+  usableBytes: number;
+  partitions: { topic: string; partition: number; size: number }[];
+}
+
 export interface PartitionStore {
   readonly clusterId: string;
 
@@ -83,6 +96,20 @@ export interface PartitionStore {
   maxTimestamp(tp: TopicPartition): Outcome<{ found: { offset: number; timestamp: number } | null }>;
   /** Calls listener whenever the partition's high watermark moves; returns the unsubscribe function. */
   onAppend(tp: TopicPartition, listener: () => void): () => void;
+
+  // ---- admin (CreatePartitions, DeleteRecords, AlterConfigs, DescribeLogDirs)
+
+  /** Grows a topic to `count` partitions (INVALID_PARTITIONS unless it is an increase). */
+  createPartitions(name: string, count: number, validateOnly: boolean): Promise<Outcome<object>>;
+  /** Moves the log start offset to `offset` (-1: the high watermark); answers the new low watermark. */
+  deleteRecords(tp: TopicPartition, offset: number): Outcome<{ lowWatermark: number }>;
+  /** Replaces a topic's overrides (validated), persists them and applies them to its logs. */
+  setTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): Outcome<object>;
+  dynamicBrokerConfigs(): DynamicBrokerConfigs;
+  /** Replaces the dynamic broker configs (read-only properties are INVALID_CONFIG), persists and applies them. */
+  setDynamicBrokerConfigs(configs: DynamicBrokerConfigs, validateOnly: boolean): Outcome<object>;
+  /** The data directory with its partitions' sizes and the file system's space. */
+  describeLogDir(): Promise<LogDirDescription>;
 
   close(): Promise<void>;
 }

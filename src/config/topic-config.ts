@@ -22,6 +22,8 @@ const IMPLEMENTED = new Set([
   'cleanup.policy', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'index.interval.bytes',
   'max.message.bytes', 'message.timestamp.type', 'retention.bytes', 'retention.ms', 'segment.bytes',
   'segment.index.bytes', 'segment.ms', 'internal.segment.bytes',
+  'compression.type', 'compression.gzip.level', 'compression.zstd.level', 'delete.retention.ms',
+  'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'max.compaction.lag.ms',
 ]);
 
 function t(name: string, type: ConfigType, dflt: string | null, synonyms: readonly string[], doc: string, validator?: Validator, internal = false): TopicConfigDefinition {
@@ -180,5 +182,12 @@ export function logConfigFor(broker: BrokerConfig, overrides: Record<string, str
     messageTimestampType: get('message.timestamp.type')?.value === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
     cleanupPolicy: ((get('cleanup.policy')?.value as string[] | undefined) ?? ['delete']).map((p) => p.toLowerCase()),
     fileDeleteDelayMs: num('file.delete.delay.ms'),
+    compressionType: String(get('compression.type')?.value ?? 'producer').toLowerCase(),
+    compressionGzipLevel: num('compression.gzip.level'),
+    compressionZstdLevel: num('compression.zstd.level'),
+    deleteRetentionMs: num('delete.retention.ms'),
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+    minCompactionLagMs: num('min.compaction.lag.ms'),
+    maxCompactionLagMs: num('max.compaction.lag.ms'),
   };
 }

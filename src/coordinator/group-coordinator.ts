@@ -25,6 +25,10 @@ import {
 import { Deferred, joinResult, syncResult, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
 import { appendErrorToResponseError, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
 import { CoordinatorError, type Group } from './group.js';
+import {
+  ConsumerGroupManager, DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type DescribedConsumerGroup, type HeartbeatRequest as ConsumerHeartbeatRequest,
+  type HeartbeatResult as ConsumerHeartbeatResult,
+} from './consumer-group-manager.js';
 import { groupPartition } from './java-compat.js';
 import { OffsetManager, type CommitRequest, type FetchedGroup, type OffsetConfig, type TopicPartitionErrors } from './offset-manager.js';
 import { GROUP_METADATA_TOPIC, decodeRecord, encodeKey, encodeValue, type CoordinatorRecord } from './records.js';
@@ -32,7 +36,7 @@ import { SYSTEM_TIME, SystemTimer, type Time, type Timer } from './timer.js';
 
 const log = createLogger('group-coordinator');
 
-export interface GroupCoordinatorConfig extends ClassicGroupConfig, OffsetConfig {
+export interface GroupCoordinatorConfig extends ClassicGroupConfig, OffsetConfig, Partial<ConsumerGroupConfig> {
   /** offsets.topic.num.partitions (used when the topic does not exist yet). */
   offsetsTopicPartitions: number;
   /** offsets.topic.segment.bytes */
@@ -59,6 +63,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   retentionCheckIntervalMs: 600_000,
   commitTimeoutMs: 5000,
   loadBufferSize: 5 * 1024 * 1024,
+  ...DEFAULT_CONSUMER_GROUP_CONFIG,
 };
 
 export type CoordinatorKeyType = 'group' | 'transaction' | 'share' | 'unknown';
@@ -72,6 +77,7 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly classic: ClassicGroupManager;
   private readonly offsets: OffsetManager;
+  private readonly consumer: ConsumerGroupManager;
   private state: State = 'inactive';
   private numPartitions: number;
   private topicReady = false;
@@ -97,6 +103,7 @@ export class GroupCoordinator {
     };
     this.classic = new ClassicGroupManager(this.groups, config, time, timer, scheduleOp);
     this.offsets = new OffsetManager(this.groups, this.classic, config, time);
+    this.consumer = new ConsumerGroupManager(this.groups, this.classic, { ...DEFAULT_CONSUMER_GROUP_CONFIG, ...definedOnly(config) }, timer, scheduleOp, store);
   }
 
   // -------------------------------------------------------------------------
@@ -412,6 +419,29 @@ export class GroupCoordinator {
   }
 
   // -------------------------------------------------------------------------
+  // Consumer group protocol (KIP-848)
+
+  async consumerGroupHeartbeat(info: RequestInfo, req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+    const failed = (errorCode: ErrorCode, errorMessage: string | null = null): ConsumerHeartbeatResult =>
+      ({ errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
+    const down = this.unavailable();
+    if (down !== null) return failed(down);
+    if (!(await this.ensureTopic())) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    try {
+      return await this.execute(() => this.consumer.heartbeat(info, req));
+    } catch (err) {
+      return failed(this.errorOf(err, 'ConsumerGroupHeartbeat'), err instanceof CoordinatorError ? err.message : null);
+    }
+  }
+
+  consumerGroupDescribe(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    const down = this.unavailable();
+    return groupIds.map((groupId) => (down !== null
+      ? { errorCode: down, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] }
+      : this.consumer.describe(groupId)));
+  }
+
+  // -------------------------------------------------------------------------
   // Offsets
 
   /** Every partition's error; the whole request shares one when the group refuses it. */
@@ -500,6 +530,7 @@ export class GroupCoordinator {
           group.createGroupTombstoneRecords(records);
           return { records, response: undefined, replay: true };
         });
+        this.forgetConsumerGroup(groupId);
         log.info('deleted group', { group: groupId });
         out.push({ groupId, errorCode: ErrorCode.NONE });
       } catch (err) {
@@ -520,7 +551,10 @@ export class GroupCoordinator {
       const records: CoordinatorRecord[] = [];
       const allExpired = this.offsets.cleanupExpiredOffsets(groupId, records);
       const group = this.groups.get(groupId);
-      if (allExpired && group !== undefined && group.isEmpty()) group.createGroupTombstoneRecords(records);
+      if (allExpired && group !== undefined && group.isEmpty()) {
+        group.createGroupTombstoneRecords(records);
+        this.forgetConsumerGroup(groupId);
+      }
       if (records.length === 0) continue;
       tombstones += records.length;
       void this.write({ records, response: undefined, replay: true });
@@ -546,6 +580,12 @@ export class GroupCoordinator {
     return this.offsets.committed(groupId, topic, partition)?.committedOffset;
   }
 
+  /** Consumer groups have no record of their own to replay a tombstone of: an empty one is dropped directly. */
+  private forgetConsumerGroup(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (group?.type === 'consumer' && group.isEmpty()) this.groups.delete(groupId);
+  }
+
   private errorOf(err: unknown, api: string): ErrorCode {
     if (err instanceof CoordinatorError) return err.code;
     log.error(`${api} failed in the group coordinator`, { error: err, stack: err instanceof Error ? err.stack : undefined });
@@ -554,7 +594,7 @@ export class GroupCoordinator {
 }
 
 /** The coordinator's settings from the broker configuration (Kafka's property names). */
-export function groupCoordinatorConfigFrom(config: { int(name: string): number; long(name: string): number }): GroupCoordinatorConfig {
+export function groupCoordinatorConfigFrom(config: { int(name: string): number; long(name: string): number; list(name: string): string[] }): GroupCoordinatorConfig {
   return {
     ...DEFAULT_GROUP_COORDINATOR_CONFIG,
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
@@ -568,5 +608,14 @@ export function groupCoordinatorConfigFrom(config: { int(name: string): number; 
     retentionCheckIntervalMs: config.long('offsets.retention.check.interval.ms'),
     commitTimeoutMs: config.int('offsets.commit.timeout.ms'),
     loadBufferSize: config.int('offsets.load.buffer.size'),
+    consumerSessionTimeoutMs: config.int('group.consumer.session.timeout.ms'),
+    consumerHeartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
+    consumerMaxSize: config.int('group.consumer.max.size'),
+    consumerAssignors: config.list('group.consumer.assignors').map((a) => a.trim().toLowerCase()).filter((a) => a !== ''),
   };
+}
+
+/** The set fields of a partial configuration (undefined ones keep their defaults). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

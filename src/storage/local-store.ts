@@ -1,22 +1,33 @@
 // The embedded partition store: topics in the metadata log, partitions in the
 // local segmented logs. It is the storage side of the broker's PartitionStore.
 
-import type { BrokerConfig } from '../config/broker-config.js';
+import { ConfigError, type BrokerConfig } from '../config/broker-config.js';
 import { describeTopicConfigs, logConfigFor, validateTopicConfigs } from '../config/topic-config.js';
 import type { ConfigEntry } from '../config/values.js';
 import type {
-  AppendResult, CreateTopicRequest, Outcome, PartitionOffsets, PartitionStore, ReadResult, TopicInfo,
+  DynamicBrokerConfigs, LogDirDescription,
+  AppendResult, CreateTopicRequest, Outcome, PartitionOffsets, PartitionStore, ReadResult, RecordError, TopicInfo,
 } from '../broker/partition-store.js';
 import { isInternalTopic } from '../broker/topic-names.js';
+import { statfs } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { ErrorCode } from '../protocol/generated/index.js';
 import { validateRecordSet } from '../protocol/records/batch.js';
+import { decompressionLimit, targetCodec } from '../protocol/records/compression.js';
 import { createLogger } from '../observability/logger.js';
 import { LogManager } from './log-manager.js';
+import { validateRecords } from './log-validator.js';
 import { MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
 import type { PartitionLog } from './partition-log.js';
 import type { TopicPartition } from './types.js';
 
 const log = createLogger('store');
+
+/**
+ * The metadata log keeps one map of dynamic broker configs; cluster defaults
+ * (resource name "") are stored in it under this prefix, which no Kafka property name contains.
+ */
+const CLUSTER_DEFAULT_PREFIX = 'cluster-default/';
 
 type Failure = { errorCode: Exclude<ErrorCode, ErrorCode.NONE>; errorMessage: string | null };
 
@@ -33,7 +44,8 @@ export class LocalPartitionStore implements PartitionStore {
   private readonly topicOps = new Map<string, Promise<void>>();
 
   private constructor(
-    private readonly config: BrokerConfig,
+    /** Replaced when dynamic broker configs change (AlterConfigs on a BROKER resource). */
+    private config: BrokerConfig,
     readonly metadata: MetadataStore,
     private readonly logs: LogManager,
   ) {}
@@ -44,8 +56,14 @@ export class LocalPartitionStore implements PartitionStore {
     const logs = await LogManager.open(config.dataDir, {
       retentionCheckIntervalMs: config.long('log.retention.check.interval.ms'),
       flushCheckIntervalMs: config.long('log.flush.scheduler.interval.ms'),
+      producerIdExpirationMs: config.long('producer.id.expiration.ms'),
+      producerIdExpirationCheckIntervalMs: config.long('producer.id.expiration.check.interval.ms'),
+      ...(config.bool('log.cleaner.enable')
+        ? { cleaner: { backoffMs: config.long('log.cleaner.backoff.ms'), dedupeBufferSize: config.long('log.cleaner.dedupe.buffer.size') } }
+        : {}),
     });
     const store = new LocalPartitionStore(config, metadata, logs);
+    config = store.loadDynamicBrokerConfigs();
     for (const t of metadata.listTopics()) {
       const logConfig = logConfigFor(config, t.configs);
       for (let p = 0; p < t.partitionCount; p++) await logs.openLog({ topic: t.name, partition: p }, logConfig);
@@ -144,14 +162,38 @@ export class LocalPartitionStore implements PartitionStore {
     return this.logs.getLog(tp);
   }
 
-  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> {
+  /**
+   * Kafka's append order: batch headers and CRC, then the records where the
+   * topic needs them (compressed batches, compacted topics, recompression),
+   * then producer state (a retried batch is answered from it, unappended),
+   * then the write.
+   */
+  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> & { recordErrors?: RecordError[] } {
     const plog = this.partitionLog(tp);
     if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const cfg = plog.logConfig;
     const validation = validateRecordSet(records, { maxMessageBytes: cfg.maxMessageBytes, now });
     if (!validation.ok) return failure(validation.errorCode as Failure['errorCode'], validation.message);
+    const checked = validateRecords(records, {
+      compacted: cfg.cleanupPolicy.includes('compact'),
+      targetCodec: targetCodec(cfg.compressionType),
+      levels: { gzip: cfg.compressionGzipLevel, zstd: cfg.compressionZstdLevel },
+      maxMessageBytes: cfg.maxMessageBytes,
+      decompressionLimit: decompressionLimit(cfg.maxMessageBytes),
+      partition: `${tp.topic}-${tp.partition}`,
+    });
+    if (!checked.ok) {
+      return { ...failure(checked.errorCode as Failure['errorCode'], checked.message), recordErrors: checked.recordErrors };
+    }
+    const producer = plog.checkProducerAppend(checked.records);
+    if (producer.kind === 'duplicate') {
+      // Kafka answers a duplicate with the original offsets and the cached batch timestamp as log_append_time.
+      const b = producer.batch;
+      return { errorCode: ErrorCode.NONE, baseOffset: b.firstOffset, lastOffset: b.lastOffset, logAppendTime: b.timestamp, logStartOffset: plog.logStartOffset };
+    }
+    if (producer.kind === 'error') return failure(producer.errorCode as Failure['errorCode'], producer.message);
     try {
-      const result = plog.append(records, { recordCount: validation.recordCount }, now);
+      const result = plog.append(checked.records, { recordCount: validation.recordCount }, now);
       return { errorCode: ErrorCode.NONE, ...result };
     } catch (err) {
       log.error('append failed', { topic: tp.topic, partition: tp.partition, error: err });
@@ -200,5 +242,113 @@ export class LocalPartitionStore implements PartitionStore {
   async close(): Promise<void> {
     await this.logs.close();
     await this.metadata.close();
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  /** Layers the persisted dynamic broker configs on the static ones (at open). */
+  private loadDynamicBrokerConfigs(): BrokerConfig {
+    const dynamic = this.dynamicBrokerConfigs();
+    try {
+      this.config = this.config.withDynamic(dynamic.perBroker, dynamic.clusterDefaults);
+    } catch (err) {
+      // A value that an older version accepted must not keep the broker from starting.
+      log.warn('ignoring persisted dynamic broker configs', { error: err });
+    }
+    return this.config;
+  }
+
+  createPartitions(name: string, count: number, validateOnly: boolean): Promise<Outcome<object>> {
+    const run = async (): Promise<Outcome<object>> => {
+      const t = this.metadata.getTopic(name);
+      if (t === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+      if (count === t.partitionCount) {
+        return failure(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitionCount} partition(s).`);
+      }
+      if (count < t.partitionCount) {
+        return failure(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${t.partitionCount} partition(s); ${count} would not be an increase.`);
+      }
+      if (validateOnly) return { errorCode: ErrorCode.NONE };
+      const logConfig = logConfigFor(this.config, t.configs);
+      const from = t.partitionCount;
+      // The logs first: once the count is durable, clients may produce to the new partitions.
+      for (let p = from; p < count; p++) await this.logs.createLog({ topic: name, partition: p }, logConfig);
+      this.metadata.setPartitionCount(name, count);
+      log.info('added partitions', { topic: name, from, to: count });
+      return { errorCode: ErrorCode.NONE };
+    };
+    return validateOnly ? run() : this.serializedByName(name, run);
+  }
+
+  deleteRecords(tp: TopicPartition, offset: number): Outcome<{ lowWatermark: number }> {
+    const plog = this.partitionLog(tp);
+    if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    // Kafka refuses to move the start of a log that only compaction may shorten.
+    if (!plog.logConfig.cleanupPolicy.includes('delete')) {
+      return failure(ErrorCode.POLICY_VIOLATION, `Records of partition ${tp.topic}-${tp.partition} can not be deleted due to the configured policy`);
+    }
+    const r = plog.deleteRecordsBefore(offset);
+    if (r.errorCode !== 0) {
+      return failure(r.errorCode as Failure['errorCode'], `Cannot delete records of ${tp.topic}-${tp.partition} before ${offset}: the high watermark is ${plog.highWatermark}.`);
+    }
+    return { errorCode: ErrorCode.NONE, lowWatermark: r.lowWatermark };
+  }
+
+  setTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): Outcome<object> {
+    const t = this.metadata.getTopic(name);
+    if (t === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    const invalid = validateTopicConfigs(configs);
+    if (invalid !== null) return failure(ErrorCode.INVALID_CONFIG, invalid.message);
+    if (validateOnly) return { errorCode: ErrorCode.NONE };
+    this.metadata.setTopicConfigs(name, configs);
+    const logConfig = logConfigFor(this.config, configs);
+    for (let p = 0; p < t.partitionCount; p++) this.partitionLog({ topic: name, partition: p })?.updateConfig(logConfig);
+    log.info('altered topic configs', { topic: name, configs });
+    return { errorCode: ErrorCode.NONE };
+  }
+
+  dynamicBrokerConfigs(): DynamicBrokerConfigs {
+    const perBroker: Record<string, string> = {};
+    const clusterDefaults: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.metadata.brokerConfigs())) {
+      if (k.startsWith(CLUSTER_DEFAULT_PREFIX)) clusterDefaults[k.slice(CLUSTER_DEFAULT_PREFIX.length)] = v;
+      else perBroker[k] = v;
+    }
+    return { perBroker, clusterDefaults };
+  }
+
+  setDynamicBrokerConfigs(configs: DynamicBrokerConfigs, validateOnly: boolean): Outcome<object> {
+    let next: BrokerConfig;
+    try {
+      next = this.config.withDynamic(configs.perBroker, configs.clusterDefaults);
+    } catch (err) {
+      if (err instanceof ConfigError) return failure(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    if (validateOnly) return { errorCode: ErrorCode.NONE };
+    const stored: Record<string, string> = { ...configs.perBroker };
+    for (const [k, v] of Object.entries(configs.clusterDefaults)) stored[CLUSTER_DEFAULT_PREFIX + k] = v;
+    this.metadata.setBrokerConfigs(stored);
+    this.config = next;
+    // Topic defaults come from the broker's log.* configs: every log takes the new values at once.
+    for (const t of this.metadata.listTopics()) {
+      const logConfig = logConfigFor(next, t.configs);
+      for (let p = 0; p < t.partitionCount; p++) this.partitionLog({ topic: t.name, partition: p })?.updateConfig(logConfig);
+    }
+    log.info('altered dynamic broker configs', { perBroker: configs.perBroker, clusterDefaults: configs.clusterDefaults });
+    return { errorCode: ErrorCode.NONE };
+  }
+
+  async describeLogDir(): Promise<LogDirDescription> {
+    const partitions: LogDirDescription['partitions'] = [];
+    for (const t of this.metadata.listTopics()) {
+      for (let p = 0; p < t.partitionCount; p++) {
+        const plog = this.partitionLog({ topic: t.name, partition: p });
+        if (plog !== undefined) partitions.push({ topic: t.name, partition: p, size: plog.sizeInBytes });
+      }
+    }
+    const path = resolvePath(this.config.dataDir);
+    const st = await statfs(path);
+    return { path, totalBytes: st.blocks * st.bsize, usableBytes: st.bavail * st.bsize, partitions };
   }
 }

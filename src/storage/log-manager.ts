@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../observability/logger.js';
-import { PartitionLog, partitionDirName } from './partition-log.js';
+import type { ProducerStateConfig } from '../coordinator/producer-state.js';
+import { LogCleaner, type CleaningStats } from './log-cleaner.js';
+import { DEFAULT_PRODUCER_STATE_CONFIG, PartitionLog, partitionDirName } from './partition-log.js';
 import type { LogConfig, TopicPartition } from './types.js';
 
 const log = createLogger('log-manager');
@@ -21,6 +23,17 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** log.flush.scheduler.interval.ms: how often flush.ms is checked; 0 or absent disables the timer. */
   flushCheckIntervalMs?: number;
+  /** producer.id.expiration.ms (Kafka's default when absent). */
+  producerIdExpirationMs?: number;
+  /** producer.id.expiration.check.interval.ms; 0 or absent disables the timer. */
+  producerIdExpirationCheckIntervalMs?: number;
+  /** The log cleaner (compacted topics); absent disables it. */
+  cleaner?: {
+    /** log.cleaner.backoff.ms: pause between passes when no log needed cleaning. */
+    backoffMs: number;
+    /** log.cleaner.dedupe.buffer.size. */
+    dedupeBufferSize: number;
+  };
   now?: () => number;
 }
 
@@ -36,6 +49,12 @@ export class LogManager {
   private backgroundDeletes = new Set<Promise<void>>();
   private closed = false;
   private readonly now: () => number;
+  private readonly producerStateConfig: ProducerStateConfig;
+  private producerExpiryTimer: NodeJS.Timeout | null = null;
+  private readonly cleaner: LogCleaner | null;
+  private cleanerTimer: NodeJS.Timeout | null = null;
+  /** The cleaning run in progress, if any (close waits for it). */
+  private cleaning: Promise<CleaningStats[]> | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -44,6 +63,10 @@ export class LogManager {
     options: LogManagerOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.producerStateConfig = {
+      producerIdExpirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_STATE_CONFIG.producerIdExpirationMs,
+    };
+    this.cleaner = options.cleaner === undefined ? null : new LogCleaner({ dedupeBufferSize: options.cleaner.dedupeBufferSize, now: this.now });
   }
 
   static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
@@ -76,6 +99,66 @@ export class LogManager {
       }, Math.min(flush, 2 ** 31 - 1));
       this.flushTimer.unref();
     }
+    const expiry = options.producerIdExpirationCheckIntervalMs ?? 0;
+    if (expiry > 0 && expiry < Number.MAX_SAFE_INTEGER) {
+      this.producerExpiryTimer = setInterval(() => this.removeExpiredProducers(), Math.min(expiry, 2 ** 31 - 1));
+      this.producerExpiryTimer.unref();
+    }
+    if (options.cleaner !== undefined) {
+      const backoff = Math.max(1, Math.min(options.cleaner.backoffMs, 2 ** 31 - 1));
+      this.cleanerTimer = setInterval(() => void this.runCleaner(), backoff);
+      this.cleanerTimer.unref();
+    }
+  }
+
+  /** producer.id.expiration.ms over every log; returns the number of producers forgotten. */
+  removeExpiredProducers(): number {
+    const now = this.now();
+    let removed = 0;
+    for (const l of this.logs.values()) removed += l.removeExpiredProducers(now);
+    return removed;
+  }
+
+  /**
+   * One cleaner run: cleans the filthiest compacted log, again and again,
+   * until none is due (Kafka's cleaner thread between backoffs). Resolves to
+   * what each pass did; a run already in progress is joined, not doubled.
+   */
+  runCleaner(): Promise<CleaningStats[]> {
+    if (this.cleaner === null || this.closed) return Promise.resolve([]);
+    if (this.cleaning !== null) return this.cleaning;
+    const cleaner = this.cleaner;
+    const run = (async () => {
+      const done: CleaningStats[] = [];
+      for (;;) {
+        if (this.closed) break;
+        let stats: CleaningStats | null;
+        try {
+          stats = await cleaner.cleanFilthiest(this.logs.values(), () => this.closed);
+        } catch (e) {
+          log.error('log cleaner failed', { error: e as Error });
+          break;
+        }
+        if (stats === null || stats.aborted) break;
+        done.push(stats);
+      }
+      return done;
+    })();
+    this.cleaning = run;
+    void run.finally(() => {
+      if (this.cleaning === run) this.cleaning = null;
+    });
+    return run;
+  }
+
+  /** Cleans one compacted log now, due or not (tests and tools). */
+  async cleanLog(tp: TopicPartition): Promise<CleaningStats | null> {
+    const l = this.getLog(tp);
+    if (l === undefined || this.closed) return null;
+    while (this.cleaning !== null) await this.cleaning;
+    // Kafka's default log.cleaner.dedupe.buffer.size when the cleaner is off.
+    const cleaner = this.cleaner ?? new LogCleaner({ dedupeBufferSize: 128 * 1024 * 1024, now: this.now });
+    return cleaner.clean(l, () => this.closed);
   }
 
   /** Runs retention over every log; returns the number of segments deleted. */
@@ -107,7 +190,11 @@ export class LogManager {
     if (existing !== undefined) return existing;
     const pending = this.opening.get(k);
     if (pending !== undefined) return pending;
-    const promise = PartitionLog.open(this.partitionDir(tp), tp, config, { now: this.now, cleanShutdown: this.cleanShutdown });
+    const promise = PartitionLog.open(this.partitionDir(tp), tp, config, {
+      now: this.now,
+      cleanShutdown: this.cleanShutdown,
+      producerState: this.producerStateConfig,
+    });
     this.opening.set(k, promise);
     try {
       const opened = await promise;
@@ -181,6 +268,10 @@ export class LogManager {
     this.closed = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
+    if (this.cleanerTimer !== null) clearInterval(this.cleanerTimer);
+    // A cleaning pass stops at its next yield point once closed is set.
+    if (this.cleaning !== null) await this.cleaning.catch(() => undefined);
     await Promise.allSettled([...this.opening.values()]);
     let clean = true;
     const results = await Promise.allSettled([...this.logs.values()].map((l) => l.close()));

@@ -7,22 +7,29 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  ATTRIBUTES_OFFSET,
+  BASE_SEQUENCE_OFFSET,
   BATCH_LENGTH_OFFSET,
   COMPRESSION_CODEC_MASK,
+  CONTROL_FLAG_MASK,
   CompressionCodec,
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
   MAX_TIMESTAMP_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
   RECORD_BATCH_OVERHEAD,
   TIMESTAMP_TYPE_MASK,
+  TRANSACTIONAL_FLAG_MASK,
   decodeRecords,
   readInt64,
   setBaseOffset,
   setMaxTimestampAndLogAppendTime,
   setPartitionLeaderEpoch,
 } from '../protocol/records/batch.js';
+import { CorruptSnapshotError, ProducerStateManager, type ProducerCheck, type ProducerStateConfig } from '../coordinator/producer-state.js';
 import { createLogger } from '../observability/logger.js';
-import { LogSegment, parseSegmentFileName, type ScannedBatch } from './segment.js';
+import { LogSegment, offsetFileName, parseSegmentFileName, type ScannedBatch } from './segment.js';
 import type { LogConfig, TopicPartition } from './types.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 
@@ -30,12 +37,20 @@ const log = createLogger('storage');
 
 /** Per-partition file holding the log start offset (moved by DeleteRecords), written atomically. */
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
+/** Producer state snapshots: `<offset>.snapshot`, as Kafka names them. */
+export const SNAPSHOT_SUFFIX = '.snapshot';
+/** Older snapshots are kept as a fallback should the newest be unreadable. */
+const SNAPSHOTS_TO_KEEP = 2;
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
+/** Kafka's default producer.id.expiration.ms (1 day). */
+export const DEFAULT_PRODUCER_STATE_CONFIG: ProducerStateConfig = { producerIdExpirationMs: 86_400_000 };
 
 export interface PartitionLogOptions {
   now?: () => number;
   /** The data dir was shut down cleanly: trust the active segment's index files instead of scanning it. */
   cleanShutdown?: boolean;
+  /** producer.id.expiration.ms and friends; Kafka's defaults when absent. */
+  producerState?: ProducerStateConfig;
 }
 
 /** What append needs from validateRecordSet's result. */
@@ -79,6 +94,40 @@ interface FlushWaiter {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The log cleaner writes a new segment under this suffix, then renames it to a swap file. */
+export const CLEANED_SUFFIX = '.cleaned';
+
+/**
+ * `<base>.log.<end>.swap`: a cleaned segment replacing the segments with base
+ * offsets in [base, end). Kafka names it `<base>.log.swap`; recording the end
+ * lets a restart finish the swap even when the cleaned segment came out empty.
+ */
+export function swapFileName(base: number, end: number): string {
+  return `${offsetFileName(base, '.log')}.${String(end).padStart(20, '0')}.swap`;
+}
+
+export function parseSwapFileName(name: string): { base: number; end: number } | null {
+  const m = /^(\d{20})\.log\.(\d{20})\.swap$/.exec(name);
+  if (m === null) return null;
+  const base = Number(m[1]);
+  const end = Number(m[2]);
+  return Number.isSafeInteger(base) && Number.isSafeInteger(end) && end > base ? { base, end } : null;
+}
+
+/** fsync of a directory, so renames in it are durable; best effort (not every platform allows it). */
+export function syncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Durability of the rename is then up to the OS.
+  }
+}
+
 export function partitionDirName(tp: TopicPartition): string {
   return `${tp.topic}-${tp.partition}`;
 }
@@ -101,19 +150,27 @@ export class PartitionLog {
   private flushTimer: NodeJS.Timeout | null = null;
   private waiters: FlushWaiter[] = [];
   private pendingDeletes = new Set<NodeJS.Timeout>();
+  /** Idempotent/transactional producers' state, rebuilt from snapshots and batch headers on load. */
+  readonly producerState: ProducerStateManager;
+  /** Offset of the newest producer state snapshot on disk (-1 when none). */
+  private lastSnapshotOffset = -1;
+  /** Set while the log cleaner rewrites segments: retention then leaves segments alone. */
+  cleaning = false;
 
   private constructor(
     readonly dir: string,
     readonly topicPartition: TopicPartition,
     private config: LogConfig,
     private readonly now: () => number,
+    producerStateConfig: ProducerStateConfig,
   ) {
     this.lastFlushTime = now();
+    this.producerState = new ProducerStateManager(partitionDirName(topicPartition), producerStateConfig);
   }
 
   /** Opens (creating if needed) the log in `dir`, recovering the active segment. */
   static async open(dir: string, topicPartition: TopicPartition, config: LogConfig, options: PartitionLogOptions = {}): Promise<PartitionLog> {
-    const plog = new PartitionLog(dir, topicPartition, config, options.now ?? Date.now);
+    const plog = new PartitionLog(dir, topicPartition, config, options.now ?? Date.now, options.producerState ?? DEFAULT_PRODUCER_STATE_CONFIG);
     plog.load(options.cleanShutdown === true);
     return plog;
   }
@@ -121,11 +178,15 @@ export class PartitionLog {
   private load(cleanShutdown: boolean): void {
     fs.mkdirSync(this.dir, { recursive: true });
     const bases: number[] = [];
-    for (const name of fs.readdirSync(this.dir)) {
-      if (name.endsWith('.deleted') || name.endsWith('.tmp')) {
+    const names = fs.readdirSync(this.dir);
+    for (const name of names) {
+      // .cleaned: the log cleaner's output that was never swapped in; the segments it was made from are intact.
+      if (name.endsWith('.deleted') || name.endsWith('.tmp') || name.endsWith(CLEANED_SUFFIX)) {
         fs.rmSync(path.join(this.dir, name), { force: true });
-        continue;
       }
+    }
+    this.completeInterruptedSwaps();
+    for (const name of fs.readdirSync(this.dir)) {
       const base = parseSegmentFileName(name, '.log');
       if (base !== null) bases.push(base);
     }
@@ -178,6 +239,26 @@ export class PartitionLog {
     const first = this.segments[0] as LogSegment;
     this._logStartOffset = Math.min(Math.max(checkpoint ?? first.baseOffset, first.baseOffset), this.logEndOffset);
     this.flushedOffset = this.logEndOffset;
+    this.loadProducerState();
+  }
+
+  /**
+   * A `.swap` file is a complete cleaned segment whose swap-in a crash
+   * interrupted (the cleaner fsyncs it before the rename). Finish the swap:
+   * remove the segments it replaces, whose base offsets its name records,
+   * then give it its `.log` name. Indexes are rebuilt by the load.
+   */
+  private completeInterruptedSwaps(): void {
+    for (const name of fs.readdirSync(this.dir).sort()) {
+      const range = parseSwapFileName(name);
+      if (range === null) continue;
+      for (const other of fs.readdirSync(this.dir)) {
+        const base = parseSegmentFileName(other, '.log') ?? parseSegmentFileName(other, '.index') ?? parseSegmentFileName(other, '.timeindex');
+        if (base !== null && base >= range.base && base < range.end) fs.rmSync(path.join(this.dir, other), { force: true });
+      }
+      fs.renameSync(path.join(this.dir, name), path.join(this.dir, offsetFileName(range.base, '.log')));
+      log.warn('completed a log cleaner swap interrupted by a restart', { partition: this.name, segment: range.base, replacedUpTo: range.end });
+    }
   }
 
   private removeSegmentFilesFrom(bases: number[]): void {
@@ -305,8 +386,22 @@ export class PartitionLog {
     for (let pos = 0; pos < total; ) {
       const size = records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
       const bBase = readInt64(records, pos);
-      const bLast = bBase + records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
-      seg.trackBatch(position + pos, size, bBase, bLast, readInt64(records, pos + MAX_TIMESTAMP_OFFSET), interval);
+      const lastOffsetDelta = records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
+      const bLast = bBase + lastOffsetDelta;
+      const maxTs = readInt64(records, pos + MAX_TIMESTAMP_OFFSET);
+      seg.trackBatch(position + pos, size, bBase, bLast, maxTs, interval);
+      const attributes = records.readInt16BE(pos + ATTRIBUTES_OFFSET);
+      this.producerState.applyBatch({
+        producerId: readInt64(records, pos + PRODUCER_ID_OFFSET),
+        producerEpoch: records.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
+        baseSequence: records.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
+        lastOffsetDelta,
+        isTransactional: (attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
+        isControl: (attributes & CONTROL_FLAG_MASK) !== 0,
+        firstOffset: bBase,
+        lastOffset: bLast,
+        maxTimestamp: maxTs,
+      });
       pos += size;
     }
 
@@ -344,8 +439,143 @@ export class PartitionLog {
     if (old.size === 0) return;
     old.writeIndexes(true);
     this.segments.push(LogSegment.create(this.dir, old.nextOffset, this.config, now));
+    // Kafka snapshots producer state at every roll, so recovery replays at most the active segment.
+    this.takeProducerSnapshot();
     // Kafka flushes a rolled segment in the background; so do we.
     this.requestFlush();
+  }
+
+  // --------------------------------------------------------- producer state
+
+  /**
+   * Checks a client's (single-batch, validated) record set against producer
+   * state before it is appended: a retry of a recent batch is a duplicate
+   * (answer with its original offsets), a fenced epoch or a sequence gap an
+   * error. Header fields only.
+   */
+  checkProducerAppend(records: Buffer): ProducerCheck {
+    this.ensureOpen();
+    if (records.length < RECORD_BATCH_OVERHEAD) return { kind: 'ok' };
+    const attributes = records.readInt16BE(ATTRIBUTES_OFFSET);
+    return this.producerState.checkClientBatch(
+      {
+        producerId: readInt64(records, PRODUCER_ID_OFFSET),
+        producerEpoch: records.readInt16BE(PRODUCER_EPOCH_OFFSET),
+        baseSequence: records.readInt32BE(BASE_SEQUENCE_OFFSET),
+        lastOffsetDelta: records.readInt32BE(LAST_OFFSET_DELTA_OFFSET),
+        isTransactional: (attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
+        isControl: (attributes & CONTROL_FLAG_MASK) !== 0,
+      },
+      this.logEndOffset,
+    );
+  }
+
+  /** producer.id.expiration.ms, driven by the LogManager's timer. Returns how many producers were forgotten. */
+  removeExpiredProducers(now: number): number {
+    if (this.closed) return 0;
+    return this.producerState.removeExpired(now);
+  }
+
+  /** Offsets of the producer state snapshot files on disk, oldest first. */
+  producerSnapshotOffsets(): number[] {
+    const out: number[] = [];
+    for (const name of fs.readdirSync(this.dir)) {
+      const offset = parseSegmentFileName(name, SNAPSHOT_SUFFIX);
+      if (offset !== null) out.push(offset);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /**
+   * Writes `<logEndOffset>.snapshot` (atomically: temp file, fsync, rename)
+   * unless one exists at that offset, then prunes older snapshots. A failure
+   * is logged, not thrown: recovery just replays more headers.
+   */
+  private takeProducerSnapshot(): void {
+    const offset = this.producerState.mapEndOffset;
+    if (offset <= this.lastSnapshotOffset) return;
+    const file = path.join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
+    const tmp = `${file}.tmp`;
+    try {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        const data = this.producerState.serializeSnapshot();
+        let done = 0;
+        while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, done);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+      this.lastSnapshotOffset = offset;
+      const all = this.producerSnapshotOffsets();
+      for (const old of all.slice(0, Math.max(0, all.length - SNAPSHOTS_TO_KEEP))) {
+        fs.rmSync(path.join(this.dir, offsetFileName(old, SNAPSHOT_SUFFIX)), { force: true });
+      }
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      log.warn('could not write a producer state snapshot', { partition: this.name, offset, error: e as Error });
+    }
+  }
+
+  /**
+   * Rebuilds producer state: the newest readable snapshot at or below the log
+   * end offset, then the headers of every batch after it (Kafka's
+   * loadProducerState). Snapshots past the log end (a truncated tail) are removed.
+   */
+  private loadProducerState(): void {
+    const end = this.logEndOffset;
+    const offsets = this.producerSnapshotOffsets();
+    for (const offset of offsets) {
+      if (offset > end) fs.rmSync(path.join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX)), { force: true });
+    }
+    const now = this.now();
+    let from = this._logStartOffset;
+    this.producerState.clear(from);
+    // Like Kafka's lastSnapOffset: with no snapshot, the log start counts as one (an empty log needs none).
+    this.lastSnapshotOffset = from;
+    for (const offset of offsets.filter((o) => o <= end).reverse()) {
+      const file = path.join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
+      try {
+        this.producerState.loadSnapshot(fs.readFileSync(file), offset, now);
+        from = offset;
+        this.lastSnapshotOffset = offset;
+        break;
+      } catch (e) {
+        if (!(e instanceof CorruptSnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+        log.warn('ignoring an unreadable producer state snapshot', { partition: this.name, offset, error: e as Error });
+        fs.rmSync(file, { force: true });
+      }
+    }
+    if (from >= end) {
+      this.producerState.updateMapEndOffset(end);
+      return;
+    }
+    let replayed = 0;
+    for (let i = this.floorSegmentIndex(from); i < this.segments.length; i++) {
+      const seg = this.segments[i] as LogSegment;
+      if (seg.nextOffset <= from) continue;
+      const start = seg.offsetIndex.lookup(Math.max(from, seg.baseOffset)).position;
+      seg.scan(start, seg.size, false, -Infinity, (b) => {
+        if (b.lastOffset < from) return true;
+        this.producerState.applyBatch({
+          producerId: b.producerId,
+          producerEpoch: b.producerEpoch,
+          baseSequence: b.baseSequence,
+          lastOffsetDelta: b.lastOffset - b.baseOffset,
+          isTransactional: (b.attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
+          isControl: (b.attributes & CONTROL_FLAG_MASK) !== 0,
+          firstOffset: b.baseOffset,
+          lastOffset: b.lastOffset,
+          maxTimestamp: b.maxTimestamp,
+        });
+        replayed++;
+        return true;
+      });
+    }
+    this.producerState.updateMapEndOffset(end);
+    this.producerState.removeExpired(now);
+    if (replayed > 0) log.info('rebuilt producer state from the log', { partition: this.name, from, batches: replayed, producers: this.producerState.producerCount });
   }
 
   // ---------------------------------------------------------------- flushing
@@ -604,6 +834,8 @@ export class PartitionLog {
    */
   applyRetention(now: number): number {
     this.ensureOpen();
+    // The cleaner is rewriting old segments; the next retention check deletes what is due.
+    if (this.cleaning) return 0;
     let deleted = this.deleteSegmentsWhile((seg, next) => next !== undefined && next.baseOffset <= this._logStartOffset, 'log start offset');
     if (!this.config.cleanupPolicy.includes('delete')) return deleted;
     const retentionMs = this.config.retentionMs;
@@ -643,6 +875,48 @@ export class PartitionLog {
       }
     }
     return count;
+  }
+
+  // ------------------------------------------------------------ log cleaner
+
+  /** Closed segments (never the active one), oldest first: what the log cleaner may rewrite. */
+  closedSegments(): LogSegment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  get activeSegmentBaseOffset(): number {
+    return this.active.baseOffset;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Swaps a cleaned segment in for `replaced` (consecutive closed segments),
+   * crash-safely: the fsync'd `.cleaned` file becomes `<base>.log.<end>.swap`
+   * (a restart finishes the swap from there, see completeInterruptedSwaps),
+   * the replaced segments are deleted, the swap file becomes `<base>.log` and
+   * its indexes are rebuilt. Returns false, touching nothing, when the log
+   * changed meanwhile (closed, or those segments deleted by DeleteRecords).
+   */
+  swapInCleanedSegment(replaced: LogSegment[], cleanedFile: string): boolean {
+    if (this.closed || replaced.length === 0) return false;
+    const first = this.segments.indexOf(replaced[0] as LogSegment);
+    if (first < 0 || first + replaced.length >= this.segments.length) return false;
+    for (let i = 0; i < replaced.length; i++) if (this.segments[first + i] !== replaced[i]) return false;
+    const base = (replaced[0] as LogSegment).baseOffset;
+    const end = (this.segments[first + replaced.length] as LogSegment).baseOffset;
+    const swapPath = path.join(this.dir, swapFileName(base, end));
+    fs.renameSync(cleanedFile, swapPath);
+    syncDir(this.dir);
+    for (const seg of replaced) this.deleteSegment(seg);
+    fs.renameSync(swapPath, path.join(this.dir, offsetFileName(base, '.log')));
+    syncDir(this.dir);
+    const { segment } = LogSegment.load(this.dir, base, this.config, true);
+    segment.writeIndexes(true);
+    this.segments.splice(first, replaced.length, segment);
+    return true;
   }
 
   private deleteSegment(seg: LogSegment): void {
@@ -709,6 +983,8 @@ export class PartitionLog {
     } catch (e) {
       log.warn('could not write index files on close', { partition: this.name, error: e as Error });
     }
+    // Kafka snapshots at the log end on close: the next start then replays no batch headers.
+    this.takeProducerSnapshot();
     for (const seg of this.segments) seg.closeFd();
     for (const timer of this.pendingDeletes) clearTimeout(timer);
     this.pendingDeletes.clear();

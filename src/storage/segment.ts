@@ -13,7 +13,11 @@ import {
   MAX_TIMESTAMP_OFFSET,
   ATTRIBUTES_OFFSET,
   CRC_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
   RECORD_BATCH_OVERHEAD,
+  RECORD_COUNT_OFFSET,
   readInt64,
 } from '../protocol/records/batch.js';
 import { crc32c } from '../protocol/records/crc32c.js';
@@ -42,6 +46,11 @@ export interface ScannedBatch {
   lastOffset: number;
   maxTimestamp: number;
   attributes: number;
+  /** Producer fields of the header: recovery rebuilds producer state from them. */
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
 }
 
 export interface ScanResult {
@@ -290,6 +299,11 @@ export class LogSegment {
       const storedCrc = buf.readUInt32BE(o + CRC_OFFSET);
       const maxTimestamp = readInt64(buf, o + MAX_TIMESTAMP_OFFSET);
       const attributes = buf.readInt16BE(o + ATTRIBUTES_OFFSET);
+      // Read before the CRC check: streaming a large batch's CRC refills `buf`.
+      const producerId = readInt64(buf, o + PRODUCER_ID_OFFSET);
+      const producerEpoch = buf.readInt16BE(o + PRODUCER_EPOCH_OFFSET);
+      const baseSequence = buf.readInt32BE(o + BASE_SEQUENCE_OFFSET);
+      const recordCount = buf.readInt32BE(o + RECORD_COUNT_OFFSET);
       if (validateCrc) {
         let crc: number;
         if (pos + size <= bufStart + bufLen) {
@@ -307,7 +321,18 @@ export class LogSegment {
         }
         if (crc !== storedCrc) return { validEnd: pos, error: `crc mismatch at position ${pos} (stored ${storedCrc}, computed ${crc})` };
       }
-      const b: ScannedBatch = { position: pos, size, baseOffset, lastOffset: baseOffset + lastOffsetDelta, maxTimestamp, attributes };
+      const b: ScannedBatch = {
+        position: pos,
+        size,
+        baseOffset,
+        lastOffset: baseOffset + lastOffsetDelta,
+        maxTimestamp,
+        attributes,
+        producerId,
+        producerEpoch,
+        baseSequence,
+        recordCount,
+      };
       if (!visit(b)) return { validEnd: pos, error: `scan stopped at position ${pos}` };
       expected = b.lastOffset + 1;
       pos += size;

@@ -32,4 +32,18 @@ export interface LogConfig {
   cleanupPolicy: string[];
   /** file.delete.delay.ms: how long a deleted segment lingers before its files go. */
   fileDeleteDelayMs: number;
+  /** compression.type: `producer` keeps the producer's codec, `uncompressed` or a codec name recompresses. */
+  compressionType: string;
+  /** compression.gzip.level (-1: zlib's default). */
+  compressionGzipLevel: number;
+  /** compression.zstd.level. */
+  compressionZstdLevel: number;
+  /** delete.retention.ms: how long the cleaner keeps tombstones after it first sees them (KIP-534 delete horizon). */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: the share of dirty bytes that makes a compacted log worth cleaning. */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: records younger than this are not compacted. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: dirty records older than this get the log cleaned whatever its dirty ratio. */
+  maxCompactionLagMs: number;
 }

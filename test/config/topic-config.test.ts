@@ -90,6 +90,13 @@ test('logConfigFor: broker defaults', () => {
     messageTimestampType: 'CreateTime',
     cleanupPolicy: ['delete'],
     fileDeleteDelayMs: 60000,
+    compressionType: 'producer',
+    compressionGzipLevel: -1,
+    compressionZstdLevel: 3,
+    deleteRetentionMs: 86400000,
+    minCleanableDirtyRatio: 0.5,
+    minCompactionLagMs: 0,
+    maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   });
 });
 

@@ -2,7 +2,7 @@
 // appends that validate and number batches like the real store, reads, and
 // knobs to make appends fail or durability hang.
 import type {
-  AppendResult, CreateTopicRequest, Outcome, PartitionOffsets, PartitionStore, ReadResult, TopicInfo,
+  AppendResult, CreateTopicRequest, DynamicBrokerConfigs, LogDirDescription, Outcome, PartitionOffsets, PartitionStore, ReadResult, TopicInfo,
 } from '../../src/broker/partition-store.js';
 import type { ConfigEntry } from '../../src/config/values.js';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
@@ -67,6 +67,31 @@ export class FakeStore implements PartitionStore {
 
   describeBrokerConfigs(): ConfigEntry[] {
     return [];
+  }
+
+  // The admin operations are not used by the coordinator's tests.
+  createPartitions(): Promise<Outcome<object>> {
+    return Promise.resolve({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'not supported by FakeStore' });
+  }
+
+  deleteRecords(): Outcome<{ lowWatermark: number }> {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'not supported by FakeStore' };
+  }
+
+  setTopicConfigs(): Outcome<object> {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'not supported by FakeStore' };
+  }
+
+  dynamicBrokerConfigs(): DynamicBrokerConfigs {
+    return { perBroker: {}, clusterDefaults: {} };
+  }
+
+  setDynamicBrokerConfigs(): Outcome<object> {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'not supported by FakeStore' };
+  }
+
+  describeLogDir(): Promise<LogDirDescription> {
+    return Promise.resolve({ path: '/fake', totalBytes: 0, usableBytes: 0, partitions: [] });
   }
 
   append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> {

@@ -16,6 +16,15 @@ import {
   type ListOffsetsRequestInput, type ListOffsetsResponse,
   type MetadataRequestInput, type MetadataResponse,
   type ProduceRequestInput, type ProduceResponse,
+  type CreatePartitionsRequestInput, type CreatePartitionsResponse,
+  type DeleteRecordsRequestInput, type DeleteRecordsResponse,
+  type AlterConfigsRequestInput, type AlterConfigsResponse,
+  type IncrementalAlterConfigsRequestInput, type IncrementalAlterConfigsResponse,
+  type DescribeLogDirsRequestInput, type DescribeLogDirsResponse,
+  type OffsetForLeaderEpochRequestInput, type OffsetForLeaderEpochResponse,
+  type ElectLeadersRequestInput, type ElectLeadersResponse,
+  type AlterPartitionReassignmentsRequestInput, type AlterPartitionReassignmentsResponse,
+  type ListPartitionReassignmentsRequestInput, type ListPartitionReassignmentsResponse,
 } from '../../src/protocol/generated/index.js';
 import { decodeResponseHeader, encodeRequestHeader } from '../../src/protocol/headers.js';
 import { Reader } from '../../src/protocol/reader.js';
@@ -33,6 +42,15 @@ export interface ApiTypes {
   [ApiKey.DescribeConfigs]: { request: DescribeConfigsRequestInput; response: DescribeConfigsResponse };
   [ApiKey.InitProducerId]: { request: InitProducerIdRequestInput; response: InitProducerIdResponse };
   [ApiKey.DescribeCluster]: { request: DescribeClusterRequestInput; response: DescribeClusterResponse };
+  [ApiKey.CreatePartitions]: { request: CreatePartitionsRequestInput; response: CreatePartitionsResponse };
+  [ApiKey.DeleteRecords]: { request: DeleteRecordsRequestInput; response: DeleteRecordsResponse };
+  [ApiKey.AlterConfigs]: { request: AlterConfigsRequestInput; response: AlterConfigsResponse };
+  [ApiKey.IncrementalAlterConfigs]: { request: IncrementalAlterConfigsRequestInput; response: IncrementalAlterConfigsResponse };
+  [ApiKey.DescribeLogDirs]: { request: DescribeLogDirsRequestInput; response: DescribeLogDirsResponse };
+  [ApiKey.OffsetForLeaderEpoch]: { request: OffsetForLeaderEpochRequestInput; response: OffsetForLeaderEpochResponse };
+  [ApiKey.ElectLeaders]: { request: ElectLeadersRequestInput; response: ElectLeadersResponse };
+  [ApiKey.AlterPartitionReassignments]: { request: AlterPartitionReassignmentsRequestInput; response: AlterPartitionReassignmentsResponse };
+  [ApiKey.ListPartitionReassignments]: { request: ListPartitionReassignmentsRequestInput; response: ListPartitionReassignmentsResponse };
 }
 
 export interface RequestOptions {

@@ -32,6 +32,19 @@ const IMPLEMENTED = [
   { apiKey: ApiKey.ListGroups, minVersion: 0, maxVersion: 5 },
   { apiKey: ApiKey.DeleteGroups, minVersion: 0, maxVersion: 2 },
   { apiKey: ApiKey.OffsetDelete, minVersion: 0, maxVersion: 0 },
+  // Admin (issue 3).
+  { apiKey: ApiKey.CreatePartitions, minVersion: 0, maxVersion: 3 },
+  { apiKey: ApiKey.DeleteRecords, minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.AlterConfigs, minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.IncrementalAlterConfigs, minVersion: 0, maxVersion: 1 },
+  { apiKey: ApiKey.DescribeLogDirs, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.OffsetForLeaderEpoch, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.ElectLeaders, minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.AlterPartitionReassignments, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.ListPartitionReassignments, minVersion: 0, maxVersion: 0 },
+  // KIP-848 consumer groups (issue 3).
+  { apiKey: ApiKey.ConsumerGroupHeartbeat, minVersion: 0, maxVersion: 1 },
+  { apiKey: ApiKey.ConsumerGroupDescribe, minVersion: 0, maxVersion: 0 },
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 let broker: EmbeddedBroker;

@@ -17,6 +17,13 @@ export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
     messageTimestampType: 'CreateTime',
     cleanupPolicy: ['delete'],
     fileDeleteDelayMs: 0,
+    compressionType: 'producer',
+    compressionGzipLevel: -1,
+    compressionZstdLevel: 3,
+    deleteRetentionMs: 86_400_000,
+    minCleanableDirtyRatio: 0.5,
+    minCompactionLagMs: 0,
+    maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
     ...overrides,
   };
 }

@@ -139,6 +139,7 @@ const table: [number, string, boolean, string][] = [
   [125, 'INVALID_VOTER_KEY', false, 'The voter key doesn\'t match the receiving replica\'s key.'],
   [126, 'DUPLICATE_VOTER', false, 'The voter is already part of the set of voters.'],
   [127, 'VOTER_NOT_FOUND', false, 'The voter is not part of the set of voters.'],
+  [128, 'INVALID_REGULAR_EXPRESSION', false, 'The regular expression is not valid.'],
 ];
 
 export const ERROR_CODES: ErrorCodeSpec[] = table.map(([code, name, retriable, message]) => ({ code, name, retriable, message }));

@@ -28,8 +28,23 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
         entries = described.entries;
       } else if (res.resourceType === BROKER) {
         if (res.resourceName === '') {
-          // The cluster-wide default resource holds only dynamic defaults, which are not settable yet.
-          entries = [];
+          // The cluster-wide default resource lists only the dynamic cluster defaults, as Kafka does.
+          const defaults = broker.store.dynamicBrokerConfigs().clusterDefaults;
+          const described = new Map(broker.store.describeBrokerConfigs(false, req.includeDocumentation).map((e) => [e.name, e]));
+          entries = Object.keys(defaults).sort().map((name) => {
+            const value = defaults[name]!;
+            const base = described.get(name);
+            return {
+              name,
+              value,
+              source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' as const,
+              isSensitive: base?.isSensitive ?? false,
+              readOnly: false,
+              type: base?.type ?? 'STRING',
+              documentation: base?.documentation ?? null,
+              synonyms: [{ name, value, source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' as const }],
+            };
+          });
         } else if (res.resourceName !== String(broker.nodeId)) {
           return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${res.resourceName}`);
         } else {

@@ -23,6 +23,17 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { electLeadersHandler } from './elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 
 export const HANDLERS: readonly ApiHandler[] = [
   produceHandler,
@@ -46,4 +57,15 @@ export const HANDLERS: readonly ApiHandler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  createPartitionsHandler,
+  deleteRecordsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+  describeLogDirsHandler,
+  offsetForLeaderEpochHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];

@@ -85,7 +85,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
     const acks = req.acks;
     const now = Date.now();
     const responses: ProduceResponseTopicProduceResponseInput[] = [];
-    const durable = new DurableWaits();
+    let durable: DurableWaits | null = null;
 
     for (const topicData of req.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
@@ -122,7 +122,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
           errorMessage: null,
         };
         partitionResponses.push(response);
-        if (acks === -1) durable.add(broker, topic.name, p.index, appended.lastOffset, response);
+        if (acks === -1) (durable ??= new DurableWaits()).add(broker, topic.name, p.index, appended.lastOffset, response);
       }
     }
     if (acks === 0) {
@@ -130,7 +130,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
       const failed = responses.some((t) => t.partitionResponses!.some((p) => p.errorCode !== ErrorCode.NONE));
       return failed ? CLOSE_CONNECTION : NO_RESPONSE;
     }
-    await durable.wait(req.timeoutMs);
+    if (durable !== null) await durable.wait(req.timeoutMs);
     return { responses, throttleTimeMs: 0 };
   },
 });

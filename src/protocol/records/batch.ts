@@ -283,11 +283,12 @@ export function validateRecordSet(records: Buffer, opts: ValidateOptions): Recor
     if (!fromClient && header.lastOffsetDelta + 1 < header.recordCount) {
       return invalid(ErrorCode.INVALID_RECORD, `batch claims ${header.recordCount} records in ${header.lastOffsetDelta + 1} offsets`);
     }
-    // Each record takes at least 7 bytes; a larger claim cannot be honest.
-    if (header.recordCount > (size - RECORD_BATCH_OVERHEAD) / 7) {
+    const codec = header.attributes & COMPRESSION_CODEC_MASK;
+    // An uncompressed record takes at least 7 bytes; a larger claim cannot be honest. (Compressed
+    // records can take less: their count is checked when the batch is decompressed.)
+    if (codec === CompressionCodec.None && header.recordCount > (size - RECORD_BATCH_OVERHEAD) / 7) {
       return invalid(ErrorCode.CORRUPT_MESSAGE, `record count ${header.recordCount} does not fit in a batch of ${size} bytes`);
     }
-    const codec = header.attributes & COMPRESSION_CODEC_MASK;
     if (codec > CompressionCodec.Zstd) {
       return invalid(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression type id ${codec}`);
     }
@@ -295,7 +296,8 @@ export function validateRecordSet(records: Buffer, opts: ValidateOptions): Recor
     if (fromClient && isControl) {
       return invalid(ErrorCode.INVALID_RECORD, 'clients are not allowed to write control records');
     }
-    if (header.producerId >= 0 && header.baseSequence < 0) {
+    // Kafka checks this for clients only: transaction markers carry a producer id and no sequence.
+    if (fromClient && header.producerId >= 0 && header.baseSequence < 0) {
       return invalid(ErrorCode.INVALID_RECORD, `invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}`);
     }
     if (checkTimestamps) {
@@ -494,4 +496,177 @@ export function decodeRecords(batchBuf: Buffer): Generator<DecodedRecord> {
   if (h.recordCount < 0) throw new RecordDecodeError(`negative record count ${h.recordCount}`);
   const logAppendTime = (h.attributes & TIMESTAMP_TYPE_MASK) !== 0 ? h.maxTimestamp : null;
   return decodeRecordsBody(batchBuf.subarray(RECORD_BATCH_OVERHEAD, size), h.recordCount, h.baseOffset, h.baseTimestamp, logAppendTime);
+}
+
+// ---------------------------------------------------------------------------
+// Raw records: what compaction and recompression need. A record's key, value
+// and headers are kept as the bytes they were ("tail"), so re-encoding a record
+// with new deltas is lossless (header keys are never round-tripped through UTF-8).
+
+export interface RawRecord {
+  attributes: number;
+  timestampDelta: number;
+  offsetDelta: number;
+  /** A view into the body; null for a record without a key. */
+  key: Buffer | null;
+  /** The value is null: a tombstone in a compacted topic. */
+  nullValue: boolean;
+  /** Key, value and headers exactly as stored (a view into the body). */
+  tail: Buffer;
+}
+
+/**
+ * Walks exactly `count` records of an uncompressed records body, checking
+ * every length (headers included) without decoding them. Throws
+ * RecordDecodeError on malformed records, too few records, or bytes left
+ * after the last one (the declared count is wrong), as Kafka's record
+ * iterator does.
+ */
+export function* rawRecords(body: Buffer, count: number): Generator<RawRecord> {
+  const cur = new Cursor(body, 0, body.length);
+  for (let i = 0; i < count; i++) {
+    const length = cur.varint();
+    if (length < 0 || cur.pos + length > body.length) {
+      cur.fail(`record ${i} length ${length} exceeds the ${body.length - cur.pos} remaining bytes`);
+    }
+    const rec = new Cursor(body, cur.pos, cur.pos + length);
+    const attributes = rec.int8();
+    const timestampDelta = rec.varlong();
+    const offsetDelta = rec.varint();
+    const tailStart = rec.pos;
+    const key = rec.bytes('key');
+    const nullValue = rec.bytes('value') === null;
+    const headerCount = rec.varint();
+    if (headerCount < 0) rec.fail(`negative header count ${headerCount}`);
+    if (headerCount * 2 > rec.end - rec.pos) rec.fail(`header count ${headerCount} exceeds the record`);
+    for (let h = 0; h < headerCount; h++) {
+      if (rec.bytes('header key') === null) rec.fail('null header key');
+      rec.bytes('header value');
+    }
+    if (rec.pos !== rec.end) rec.fail(`record ${i} has ${rec.end - rec.pos} unexpected trailing bytes`);
+    cur.pos = rec.end;
+    yield { attributes, timestampDelta, offsetDelta, key, nullValue, tail: body.subarray(tailStart, rec.end) };
+  }
+  if (cur.pos !== body.length) {
+    throw new RecordDecodeError(`malformed record batch: ${body.length - cur.pos} bytes remain after the declared ${count} records`);
+  }
+}
+
+function zigzag64(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+function varintLength(v: number): number {
+  let raw = zigzag64(v);
+  let n = 1;
+  while (raw >= 0x80) {
+    raw = Math.floor(raw / 0x80);
+    n++;
+  }
+  return n;
+}
+
+function putVarint(buf: Buffer, pos: number, v: number): number {
+  let raw = zigzag64(v);
+  while (raw >= 0x80) {
+    buf[pos++] = (raw % 0x80) | 0x80;
+    raw = Math.floor(raw / 0x80);
+  }
+  buf[pos++] = raw;
+  return pos;
+}
+
+export interface RecordToEncode {
+  attributes: number;
+  timestampDelta: number;
+  offsetDelta: number;
+  /** Key, value and headers as encoded (RawRecord.tail). */
+  tail: Buffer;
+}
+
+/** Encodes records (length-prefixed, v2) into one uncompressed records body. */
+export function encodeRecordsBody(records: readonly RecordToEncode[]): Buffer {
+  let total = 0;
+  const sizes: number[] = new Array<number>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RecordToEncode;
+    const size = 1 + varintLength(r.timestampDelta) + varintLength(r.offsetDelta) + r.tail.length;
+    sizes[i] = size;
+    total += varintLength(size) + size;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RecordToEncode;
+    pos = putVarint(out, pos, sizes[i] as number);
+    out.writeInt8(r.attributes, pos++);
+    pos = putVarint(out, pos, r.timestampDelta);
+    pos = putVarint(out, pos, r.offsetDelta);
+    r.tail.copy(out, pos);
+    pos += r.tail.length;
+  }
+  return out;
+}
+
+/** The header fields of a batch to assemble (the CRC and length are computed). */
+export interface BatchFields {
+  baseOffset: number;
+  partitionLeaderEpoch: number;
+  /** Including the compression codec bits, which must match how `payload` was encoded. */
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/** A header's fields as BatchFields, for rebuilding the batch. */
+export function batchFieldsOf(h: BatchHeader): BatchFields {
+  return {
+    baseOffset: h.baseOffset,
+    partitionLeaderEpoch: h.partitionLeaderEpoch,
+    attributes: h.attributes,
+    lastOffsetDelta: h.lastOffsetDelta,
+    baseTimestamp: h.baseTimestamp,
+    maxTimestamp: h.maxTimestamp,
+    producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    recordCount: h.recordCount,
+  };
+}
+
+/** One v2 batch: header, `payload` (the records body, compressed or not) and its CRC32C. */
+export function assembleBatch(f: BatchFields, payload: Buffer): Buffer {
+  const size = RECORD_BATCH_OVERHEAD + payload.length;
+  const buf = Buffer.allocUnsafe(size);
+  writeInt64(buf, BASE_OFFSET_OFFSET, f.baseOffset);
+  buf.writeInt32BE(size - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+  buf.writeInt32BE(f.partitionLeaderEpoch, PARTITION_LEADER_EPOCH_OFFSET);
+  buf.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
+  buf.writeInt16BE(f.attributes, ATTRIBUTES_OFFSET);
+  buf.writeInt32BE(f.lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64(buf, BASE_TIMESTAMP_OFFSET, f.baseTimestamp);
+  writeInt64(buf, MAX_TIMESTAMP_OFFSET, f.maxTimestamp);
+  writeInt64(buf, PRODUCER_ID_OFFSET, f.producerId);
+  buf.writeInt16BE(f.producerEpoch, PRODUCER_EPOCH_OFFSET);
+  buf.writeInt32BE(f.baseSequence, BASE_SEQUENCE_OFFSET);
+  buf.writeInt32BE(f.recordCount, RECORD_COUNT_OFFSET);
+  payload.copy(buf, RECORD_BATCH_OVERHEAD);
+  buf.writeUInt32BE(computeBatchCrc(buf, 0, size), CRC_OFFSET);
+  return buf;
+}
+
+/** Sequence arithmetic of idempotent producers: sequences wrap from Int32.MAX to 0. */
+export function incrementSequence(sequence: number, increment: number): number {
+  if (sequence > 0x7fffffff - increment) return increment - (0x7fffffff - sequence) - 1;
+  return sequence + increment;
+}
+
+export function decrementSequence(sequence: number, decrement: number): number {
+  if (sequence < decrement) return 0x7fffffff - (decrement - sequence) + 1;
+  return sequence - decrement;
 }

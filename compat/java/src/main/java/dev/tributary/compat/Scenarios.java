@@ -47,18 +47,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Scenarios produce --bootstrap-server H:P --topic T --count N [--partitions P] [--start I]
  * Scenarios group-consume --bootstrap-server H:P --topic T --group G [--assignor range|cooperative-sticky]
  *     [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]
+ *     [--group-protocol classic|consumer] [--remote-assignor uniform|range]
  * </pre>
  *
  * produce: creates the topic when --partitions is given and produces N records round-robin over its
  * partitions (record i to partition i % P; key "key-i", value "value-i", i counting from --start),
  * acks=all. Prints one JSON line {"produced":N,"partitions":P}.
  *
- * group-consume: one member of a consumer group (group.protocol=classic, the given assignor, manual
- * commits). Prints "ASSIGNED p,p,..", "REVOKED ..", "LOST .." on rebalances and "RECORD partition
+ * group-consume: one member of a consumer group (group.protocol=classic with the given assignor, or
+ * --group-protocol consumer (KIP-848) with an optional --remote-assignor uniform|range; manual commits). Prints "ASSIGNED p,p,..", "REVOKED ..", "LOST .." on rebalances and "RECORD partition
  * offset value" for every record, after the poll's commitSync has succeeded ("COMMIT-FAILED ..."
  * otherwise).
  * Closes the consumer (leaving the group) and exits when its stdin reaches end of file. Sleeping
  * --poll-delay-ms after each poll keeps it slow enough to be killed mid-way.
+ *
+ * codecs, idempotent-retries: see those methods below (compression codecs; idempotence under retries).
  *
  * produce-consume: creates the topic when --partitions is given, produces N records
  * (key "key-i", value "value-i", header "seq"=i) with acks=all and idempotence on,
@@ -76,6 +79,8 @@ public final class Scenarios {
       case "produce-consume" -> System.exit(produceConsume(opts));
       case "produce" -> System.exit(produce(opts));
       case "group-consume" -> System.exit(groupConsume(opts));
+      case "codecs" -> System.exit(codecs(opts));
+      case "idempotent-retries" -> System.exit(idempotentRetries(opts));
       default -> usage("unknown scenario " + args[0]);
     }
   }
@@ -206,18 +211,24 @@ public final class Scenarios {
     Properties cp = new Properties();
     cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     cp.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    cp.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    String groupProtocol = opts.getOrDefault("group-protocol", "classic");
+    cp.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, groupProtocol);
     cp.put(ConsumerConfig.CLIENT_ID_CONFIG, opts.getOrDefault("client-id", "tributary-compat-member"));
     cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, opts.getOrDefault("max-poll-records", "500"));
-    cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, opts.getOrDefault("session-timeout-ms", "10000"));
-    cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
-    cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, switch (assignor) {
-      case "range" -> RangeAssignor.class.getName();
-      case "cooperative-sticky" -> CooperativeStickyAssignor.class.getName();
-      default -> { usage("unknown assignor " + assignor); yield ""; }
-    });
+    if (groupProtocol.equals("consumer")) {
+      // KIP-848: the broker owns session timeout, heartbeat interval and assignment; the client may only name a server assignor.
+      if (opts.containsKey("remote-assignor")) cp.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, opts.get("remote-assignor"));
+    } else {
+      cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, opts.getOrDefault("session-timeout-ms", "10000"));
+      cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+      cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, switch (assignor) {
+        case "range" -> RangeAssignor.class.getName();
+        case "cooperative-sticky" -> CooperativeStickyAssignor.class.getName();
+        default -> { usage("unknown assignor " + assignor); yield ""; }
+      });
+    }
     cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
 
@@ -274,6 +285,152 @@ public final class Scenarios {
     return 0;
   }
 
+  /**
+   * codecs --bootstrap-server H:P [--produce T=CODEC,T=CODEC,...] [--read T,T,...] [--count N]:
+   * produces N records (key "key-i", value "value-i" padded to compress well) to partition 0 of
+   * each topic with producer compression.type=CODEC (idempotent, acks=all, batched by linger.ms),
+   * then reads partition 0 of each --read topic from the beginning (assign, no group) until N
+   * records. Prints one JSON line per read topic: {"topic":T,"count":C,"records":["key|value",...]}.
+   */
+  private static int codecs(Map<String, String> opts) throws Exception {
+    String bootstrap = required(opts, "bootstrap-server");
+    int count = Integer.parseInt(opts.getOrDefault("count", "200"));
+    long timeoutMs = Long.parseLong(opts.getOrDefault("timeout-ms", "20000"));
+    for (String spec : opts.getOrDefault("produce", "").split(",")) {
+      if (spec.isEmpty()) continue;
+      String[] tc = spec.split("=", 2);
+      Properties pp = new Properties();
+      pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      pp.put(ProducerConfig.ACKS_CONFIG, "all");
+      pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, tc[1]);
+      pp.put(ProducerConfig.LINGER_MS_CONFIG, "50");
+      pp.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-compat-codecs");
+      pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+      pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+        List<Future<RecordMetadata>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          futures.add(producer.send(new ProducerRecord<>(tc[0], 0, bytes("key-" + i), bytes(codecValue(i)))));
+        }
+        producer.flush();
+        for (Future<RecordMetadata> f : futures) f.get();
+      }
+    }
+    for (String topic : opts.getOrDefault("read", "").split(",")) {
+      if (topic.isEmpty()) continue;
+      Properties cp = new Properties();
+      cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      cp.put(ConsumerConfig.CLIENT_ID_CONFIG, "tributary-compat-codecs");
+      cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      List<String> got = new ArrayList<>();
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        consumer.assign(List.of(tp));
+        consumer.seekToBeginning(List.of(tp));
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (got.size() < count && System.currentTimeMillis() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            got.add(r.offset() + "|" + str(r.key()) + "|" + str(r.value()));
+          }
+        }
+      }
+      StringBuilder json = new StringBuilder("{\"topic\":").append(quote(topic)).append(",\"count\":").append(got.size()).append(",\"records\":[");
+      for (int i = 0; i < got.size(); i++) json.append(i == 0 ? "" : ",").append(quote(got.get(i)));
+      System.out.println(json.append("]}"));
+    }
+    return 0;
+  }
+
+  /**
+   * idempotent-retries --bootstrap-server H:P --topic T [--count N] [--partitions P] [--request-timeout-ms MS]:
+   * an idempotent producer whose request.timeout.ms is tiny, so requests time out while the broker
+   * still appends them and the producer retries them (same producer id and sequences). Sends record
+   * i ("key-i"/"value-i") to partition i % P, then reads every partition to its end offset. Prints
+   * one JSON line: produced, consumed, failed sends, the producer's record-retry-total, duplicates
+   * and records out of send order; exits 1 unless every record is there exactly once, in order.
+   */
+  private static int idempotentRetries(Map<String, String> opts) throws Exception {
+    String bootstrap = required(opts, "bootstrap-server");
+    String topic = required(opts, "topic");
+    int count = Integer.parseInt(opts.getOrDefault("count", "20000"));
+    int partitions = Integer.parseInt(opts.getOrDefault("partitions", "3"));
+    createTopic(bootstrap, topic, partitions);
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+    pp.put(ProducerConfig.BATCH_SIZE_CONFIG, "2048");
+    pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, opts.getOrDefault("request-timeout-ms", "5"));
+    pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+    pp.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "10");
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-compat-retries");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    int failed = 0;
+    double retries = 0;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      List<Future<RecordMetadata>> futures = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        futures.add(producer.send(new ProducerRecord<>(topic, i % partitions, bytes("key-" + i), bytes("value-" + i))));
+      }
+      producer.flush();
+      for (Future<RecordMetadata> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          failed++;
+        }
+      }
+      for (var m : producer.metrics().entrySet()) {
+        if (m.getKey().name().equals("record-retry-total") && m.getKey().group().equals("producer-metrics")) {
+          retries = ((Number) m.getValue().metricValue()).doubleValue();
+        }
+      }
+    }
+    Properties cp = new Properties();
+    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    cp.put(ConsumerConfig.CLIENT_ID_CONFIG, "tributary-compat-retries");
+    cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    int consumed = 0;
+    int duplicates = 0;
+    int outOfOrder = 0;
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      Map<Integer, Integer> last = new TreeMap<>();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (System.currentTimeMillis() < deadline && tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          int i = Integer.parseInt(str(r.key()).substring(4));
+          consumed++;
+          if (!seen.add(i)) duplicates++;
+          if (i <= last.getOrDefault(r.partition(), -1)) outOfOrder++;
+          last.put(r.partition(), i);
+        }
+      }
+    }
+    boolean ok = failed == 0 && consumed == count && duplicates == 0 && outOfOrder == 0 && seen.size() == count;
+    System.out.println("{\"scenario\":\"idempotent-retries\",\"produced\":" + count + ",\"consumed\":" + consumed
+        + ",\"failed\":" + failed + ",\"retries\":" + (long) retries + ",\"duplicates\":" + duplicates
+        + ",\"outOfOrder\":" + outOfOrder + ",\"ok\":" + ok + "}");
+    return ok ? 0 : 1;
+  }
+
+  /** The value of record i in the codecs scenario: repetitive, so every codec really compresses it. */
+  private static String codecValue(int i) {
+    return "value-" + i + "-" + "abcdefgh".repeat(8);
+  }
+
   private static void event(String what, Collection<TopicPartition> partitions) {
     StringBuilder b = new StringBuilder(what).append(' ');
     partitions.stream().map(TopicPartition::partition).sorted().forEach(p -> b.append(p).append(','));
@@ -323,7 +480,10 @@ public final class Scenarios {
         + " [--count N] [--partitions P] [--timeout-ms MS]");
     System.err.println("       Scenarios produce --bootstrap-server H:P --topic T --count N [--partitions P] [--start I]");
     System.err.println("       Scenarios group-consume --bootstrap-server H:P --topic T --group G [--assignor range|cooperative-sticky]"
-        + " [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]");
+        + " [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]"
+        + " [--group-protocol classic|consumer] [--remote-assignor uniform|range]");
+    System.err.println("       Scenarios codecs --bootstrap-server H:P [--produce T=CODEC,...] [--read T,...] [--count N]");
+    System.err.println("       Scenarios idempotent-retries --bootstrap-server H:P --topic T [--count N] [--partitions P] [--request-timeout-ms MS]");
     System.exit(2);
   }
 

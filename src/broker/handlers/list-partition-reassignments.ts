@@ -1,0 +1,17 @@
+// ListPartitionReassignments, v0: a single broker never has a reassignment in
+// progress, so the answer is always an empty list.
+
+import {
+  ApiKey, ErrorCode,
+  type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponseInput,
+} from '../../protocol/generated/index.js';
+import { defineHandler } from '../api-handler.js';
+
+export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponseInput>({
+  apiKey: ApiKey.ListPartitionReassignments,
+  minVersion: 0,
+  maxVersion: 0,
+  handle() {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] };
+  },
+});

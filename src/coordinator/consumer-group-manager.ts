@@ -1,0 +1,501 @@
+// ConsumerGroupHeartbeat and ConsumerGroupDescribe (KIP-848), as Kafka 4's
+// GroupMetadataManager answers them: joining (epoch 0), heartbeating with the
+// member epoch, leaving (-1, static -2), group/assignment/member epochs,
+// server-side assignors, revocation before assignment, and session and
+// rebalance timeouts that fence members.
+//
+// State is in memory only: a restart loses the members (they rejoin with
+// epoch 0 after UNKNOWN_MEMBER_ID) but committed offsets are persisted by the
+// offset manager and survive.
+
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '../protocol/generated/index.js';
+import { createLogger } from '../observability/logger.js';
+import { RangeAssignor } from './assignors/range.js';
+import { UniformAssignor } from './assignors/uniform.js';
+import { addPartition, assignmentsEqual, copyAssignment, type Assignment, type AssignorMember, type AssignorTopic, type PartitionAssignor } from './assignors/assignor.js';
+import { ClassicGroup } from './classic-group.js';
+import type { ClassicGroupManager } from './classic-group-manager.js';
+import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
+import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
+import { fail, type Group } from './group.js';
+import type { CoordinatorRecord } from './records.js';
+import type { Timer } from './timer.js';
+
+const log = createLogger('group-coordinator');
+
+export const LEAVE_GROUP_MEMBER_EPOCH = -1;
+export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
+
+export interface ConsumerGroupConfig {
+  /** group.consumer.session.timeout.ms */
+  consumerSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms */
+  consumerHeartbeatIntervalMs: number;
+  /** group.consumer.max.size */
+  consumerMaxSize: number;
+  /** group.consumer.assignors: the first is the default. */
+  consumerAssignors: string[];
+}
+
+export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5000,
+  consumerMaxSize: 2147483647,
+  consumerAssignors: ['uniform', 'range'],
+};
+
+export interface TopicPartitions {
+  topicId: string;
+  partitions: number[];
+}
+
+export interface HeartbeatRequest {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  topicPartitions: TopicPartitions[] | null;
+}
+
+export interface HeartbeatResult {
+  errorCode: ErrorCode;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: TopicPartitions[] } | null;
+}
+
+export interface TopicMetadata {
+  name: string;
+  topicId: string;
+  partitionCount: number;
+}
+
+/** How the manager sees the cluster's topics. */
+export interface TopicSource {
+  listTopics(): TopicMetadata[];
+  getTopic(name: string): TopicMetadata | undefined;
+  getTopicById(topicId: string): TopicMetadata | undefined;
+}
+
+export interface DescribedConsumerGroup {
+  errorCode: ErrorCode;
+  errorMessage: string | null;
+  groupId: string;
+  groupState: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: {
+    memberId: string; instanceId: string | null; rackId: string | null; memberEpoch: number; clientId: string; clientHost: string;
+    subscribedTopicNames: string[]; subscribedTopicRegex: string | null;
+    assignment: { topicPartitions: { topicId: string; topicName: string; partitions: number[] }[] };
+    targetAssignment: { topicPartitions: { topicId: string; topicName: string; partitions: number[] }[] };
+  }[];
+}
+
+const sessionKey = (g: string, m: string) => `consumer-session-${g}-${m}`;
+const rebalanceKey = (g: string, m: string) => `consumer-rebalance-${g}-${m}`;
+
+function toWire(a: Assignment): TopicPartitions[] {
+  return [...a].filter(([, s]) => s.size > 0).map(([topicId, s]) => ({ topicId, partitions: [...s].sort((x, y) => x - y) }));
+}
+
+function fromWire(list: readonly TopicPartitions[]): Assignment {
+  const a: Assignment = new Map();
+  for (const t of list) for (const p of t.partitions) addPartition(a, t.topicId, p);
+  return a;
+}
+
+function overlaps(a: Assignment, b: Assignment): boolean {
+  for (const [t, s] of a) {
+    const o = b.get(t);
+    if (o !== undefined) for (const p of s) if (o.has(p)) return true;
+  }
+  return false;
+}
+
+function isSubset(a: Assignment, b: Assignment): boolean {
+  for (const [t, s] of a) {
+    const o = b.get(t);
+    for (const p of s) if (o === undefined || !o.has(p)) return false;
+  }
+  return true;
+}
+
+export class ConsumerGroupManager {
+  private readonly assignors = new Map<string, PartitionAssignor>();
+
+  constructor(
+    private readonly groups: Map<string, Group>,
+    private readonly classic: ClassicGroupManager,
+    private readonly config: ConsumerGroupConfig,
+    private readonly timer: Timer,
+    private readonly schedule: ScheduleOp,
+    private readonly topics: TopicSource,
+  ) {
+    for (const a of [new UniformAssignor(), new RangeAssignor()]) {
+      if (config.consumerAssignors.includes(a.name)) this.assignors.set(a.name, a);
+    }
+    if (this.assignors.size === 0) this.assignors.set('uniform', new UniformAssignor());
+  }
+
+  private get defaultAssignor(): string {
+    return this.config.consumerAssignors.find((n) => this.assignors.has(n)) ?? 'uniform';
+  }
+
+  // -------------------------------------------------------------------------
+  // ConsumerGroupHeartbeat
+
+  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid. */
+  private validate(req: HeartbeatRequest, apiVersion: number): void {
+    const invalid = (msg: string): never => fail(ErrorCode.INVALID_REQUEST, msg);
+    if (apiVersion >= 1 && req.memberId === '') invalid('MemberId can\'t be empty.');
+    if (req.groupId === '') invalid('GroupId can\'t be empty.');
+    if (req.instanceId === '') invalid('InstanceId can\'t be empty.');
+    if (req.rackId === '') invalid('RackId can\'t be empty.');
+    if (req.memberEpoch > 0 || req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) {
+      if (req.memberId === '') invalid('MemberId can\'t be empty.');
+    } else if (req.memberEpoch === 0) {
+      if (req.rebalanceTimeoutMs === -1) invalid('RebalanceTimeoutMs must be provided in first request.');
+      if (req.topicPartitions === null || req.topicPartitions.length > 0) invalid('TopicPartitions must be empty when (re-)joining.');
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
+        invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+      }
+    } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      if (req.memberId === '') invalid('MemberId can\'t be empty.');
+      if (req.instanceId === null) invalid('InstanceId can\'t be null.');
+    } else {
+      invalid('MemberEpoch is invalid.');
+    }
+    if (req.serverAssignor !== null && !this.assignors.has(req.serverAssignor)) {
+      fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${[...this.assignors.keys()].join(', ')}.`);
+    }
+    if (req.subscribedTopicRegex !== null) {
+      try {
+        compileSubscriptionRegex(req.subscribedTopicRegex);
+      } catch {
+        fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression.`);
+      }
+    }
+  }
+
+  heartbeat(info: RequestInfo, req: HeartbeatRequest): CoordinatorResult<HeartbeatResult> {
+    this.validate(req, info.apiVersion);
+    if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(req);
+
+    const records: CoordinatorRecord[] = [];
+    const group = this.getOrMaybeCreateGroup(req.groupId, req.memberEpoch === 0, records);
+    let member = group.members.get(req.memberId);
+    const owned = req.topicPartitions === null ? null : fromWire(req.topicPartitions);
+
+    if (req.memberEpoch === 0) {
+      if (member === undefined) {
+        if (group.members.size >= this.config.consumerMaxSize) {
+          fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+        }
+        if (req.instanceId !== null) {
+          const holder = group.staticMembers.get(req.instanceId);
+          if (holder !== undefined && group.members.has(holder)) {
+            fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder} with instance id ${req.instanceId} is not released yet.`);
+          }
+        }
+        // v0: the coordinator names the member; v1 (KIP-1082): the client does.
+        member = new ConsumerGroupMember(req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url'));
+        group.members.set(member.memberId, member);
+        group.groupEpoch++;
+        log.info('member joined consumer group', { group: group.groupId, member: member.memberId, groupEpoch: group.groupEpoch });
+      } else {
+        // A rejoin: the member owns nothing any more.
+        member.assigned = new Map();
+        member.pendingRevocation = new Map();
+        member.memberEpoch = 0;
+        member.state = 'stable';
+      }
+    } else {
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${group.groupId}.`);
+      this.throwIfMemberEpochIsInvalid(member, req.memberEpoch, owned);
+    }
+
+    // Subscription and client details.
+    let changed = false;
+    if (req.subscribedTopicNames !== null) {
+      const names = [...new Set(req.subscribedTopicNames)].sort();
+      if (names.join('\n') !== member.subscribedTopicNames.join('\n') || member.subscribedTopicNames.length !== names.length) changed = true;
+      member.subscribedTopicNames = names;
+    }
+    if (req.subscribedTopicRegex !== null) {
+      const regex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+      if (regex !== member.subscribedTopicRegex) changed = true;
+      member.subscribedTopicRegex = regex;
+    }
+    if (req.serverAssignor !== null && req.serverAssignor !== member.serverAssignor) {
+      member.serverAssignor = req.serverAssignor;
+      changed = true;
+    }
+    if (req.rackId !== null) member.rackId = req.rackId;
+    if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (req.instanceId !== null) {
+      member.instanceId = req.instanceId;
+      group.staticMembers.set(req.instanceId, member.memberId);
+    }
+    member.clientId = info.clientId;
+    member.clientHost = info.clientHost;
+    if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
+
+    // Topics created, deleted or grown since the last assignment change the group epoch too.
+    const signature = this.metadataSignature(group);
+    if (signature !== group.metadataSignature) {
+      if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
+      group.metadataSignature = signature;
+    }
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+
+    const before = { epoch: member.memberEpoch, assigned: copyAssignment(member.assigned) };
+    this.reconcile(group, member, owned);
+    this.scheduleSession(group, member);
+
+    const assignmentChanged = before.epoch !== member.memberEpoch || !assignmentsEqual(before.assigned, member.assigned);
+    const fullRequest = req.memberEpoch === 0 || (owned !== null && !assignmentsEqual(owned, member.assigned));
+    return result<HeartbeatResult>({
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: this.config.consumerHeartbeatIntervalMs,
+      assignment: assignmentChanged || fullRequest ? { topicPartitions: toWire(member.assigned) } : null,
+    }, records, false);
+  }
+
+  /** Kafka's throwIfMemberEpochIsInvalid: a lost response lets the previous epoch through when nothing extra is owned. */
+  private throwIfMemberEpochIsInvalid(member: ConsumerGroupMember, received: number, owned: Assignment | null): void {
+    if (received > member.memberEpoch) {
+      fail(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
+    }
+    if (received < member.memberEpoch) {
+      if (received === member.previousMemberEpoch && owned !== null && isSubset(owned, member.assigned)) return;
+      fail(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
+    }
+  }
+
+  private leave(req: HeartbeatRequest): CoordinatorResult<HeartbeatResult> {
+    const group = this.groups.get(req.groupId);
+    let member: ConsumerGroupMember | undefined;
+    if (group instanceof ConsumerGroup) {
+      member = group.members.get(req.memberId);
+      if (member === undefined && req.instanceId !== null) {
+        const id = group.staticMembers.get(req.instanceId);
+        if (id !== undefined) member = group.members.get(id);
+      }
+    }
+    if (!(group instanceof ConsumerGroup)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    // A static member leaving temporarily (-2) gives its partitions back like any other here:
+    // it rejoins with epoch 0 under the same instance id and gets an assignment again.
+    this.removeMember(group, member, 'left the group');
+    return result<HeartbeatResult>({
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: req.memberEpoch,
+      heartbeatIntervalMs: 0, assignment: null,
+    }, [], false);
+  }
+
+  private removeMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string): void {
+    group.members.delete(member.memberId);
+    group.targetAssignment.delete(member.memberId);
+    if (member.instanceId !== null && group.staticMembers.get(member.instanceId) === member.memberId) group.staticMembers.delete(member.instanceId);
+    this.timer.cancel(sessionKey(group.groupId, member.memberId));
+    this.timer.cancel(rebalanceKey(group.groupId, member.memberId));
+    // The new target assignment is computed at the next heartbeat of a remaining member (as Kafka does).
+    group.groupEpoch++;
+    log.info(`member ${why}`, { group: group.groupId, member: member.memberId, groupEpoch: group.groupEpoch });
+  }
+
+  private getOrMaybeCreateGroup(groupId: string, create: boolean, records: CoordinatorRecord[]): ConsumerGroup {
+    const existing = this.groups.get(groupId);
+    if (existing instanceof ConsumerGroup) return existing;
+    if (existing === undefined) {
+      // Kafka answers GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal; here consumer groups are not
+      // persisted, so after a restart their members must be told to rejoin instead.
+      if (!create) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${groupId} not found.`);
+    } else if (!create && existing instanceof ClassicGroup && existing.isEmpty()) {
+      // Consumer groups live in memory only: after a restart their offsets make an empty classic group,
+      // and the members, unknown now, rejoin with epoch 0 (which converts it back).
+      fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
+    } else if (!(create && existing instanceof ClassicGroup && existing.isEmpty())) {
+      fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    } else {
+      // Online upgrade of an empty classic group: its offsets stay, its classic record goes.
+      existing.createGroupTombstoneRecords(records);
+      this.classic.removeGroup(groupId);
+      log.info('converted an empty classic group to a consumer group', { group: groupId });
+    }
+    const group = new ConsumerGroup(groupId);
+    this.groups.set(groupId, group);
+    return group;
+  }
+
+  // -------------------------------------------------------------------------
+  // Assignment
+
+  /** The subscribed topics (name -> metadata) of all members. */
+  private subscribedTopics(group: ConsumerGroup): Map<string, TopicMetadata> {
+    const out = new Map<string, TopicMetadata>();
+    let all: TopicMetadata[] | null = null;
+    for (const m of group.members.values()) {
+      for (const name of m.subscribedTopicNames) {
+        const t = this.topics.getTopic(name);
+        if (t !== undefined) out.set(name, t);
+      }
+      const re = compileSubscriptionRegex(m.subscribedTopicRegex);
+      if (re !== null) {
+        all ??= this.topics.listTopics().filter((t) => !t.name.startsWith('__'));
+        for (const t of all) if (re.test(t.name)) out.set(t.name, t);
+      }
+    }
+    return out;
+  }
+
+  private metadataSignature(group: ConsumerGroup): string {
+    return [...this.subscribedTopics(group).values()].map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).sort().join(',');
+  }
+
+  private assignorFor(group: ConsumerGroup): PartitionAssignor {
+    // The assignor most members ask for; the configured default otherwise.
+    const votes = new Map<string, number>();
+    for (const m of group.members.values()) if (m.serverAssignor !== null) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    let best = this.defaultAssignor;
+    let bestVotes = 0;
+    for (const [name, n] of [...votes].sort(([a], [b]) => (a < b ? -1 : 1))) if (n > bestVotes) [best, bestVotes] = [name, n];
+    return this.assignors.get(best) ?? this.assignors.get(this.defaultAssignor)!;
+  }
+
+  private computeTargetAssignment(group: ConsumerGroup): void {
+    const subscribed = this.subscribedTopics(group);
+    const topics = new Map<string, AssignorTopic>([...subscribed.values()].map((t) => [t.topicId, { topicId: t.topicId, partitionCount: t.partitionCount }]));
+    const members: AssignorMember[] = [...group.members.values()].map((m) => {
+      const re = compileSubscriptionRegex(m.subscribedTopicRegex);
+      const ids = new Set<string>();
+      for (const t of subscribed.values()) if (m.subscribesTo(t.name, re)) ids.add(t.topicId);
+      return { memberId: m.memberId, subscribedTopicIds: ids, previous: group.targetOf(m.memberId) };
+    });
+    const target = this.assignorFor(group).assign(members, topics);
+    group.targetAssignment.clear();
+    for (const [id, a] of target) group.targetAssignment.set(id, a);
+    group.assignmentEpoch = group.groupEpoch;
+  }
+
+  /** Kafka's CurrentAssignmentBuilder: moves a member one step towards its target. */
+  private reconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: Assignment | null): void {
+    if (member.state === 'unrevoked') {
+      // Still owning something it must give up: wait for the member to confirm.
+      if (owned === null || overlaps(owned, member.pendingRevocation)) {
+        this.computeRevocationIfTargetMoved(group, member);
+        return;
+      }
+      member.pendingRevocation = new Map();
+      member.state = 'stable';
+      this.timer.cancel(rebalanceKey(group.groupId, member.memberId));
+    }
+    if (member.state === 'stable' && member.memberEpoch === group.assignmentEpoch) return;
+
+    const target = group.targetOf(member.memberId);
+    const keep: Assignment = new Map();
+    const revoke: Assignment = new Map();
+    for (const [t, s] of member.assigned) {
+      for (const p of s) addPartition(target.get(t)?.has(p) ? keep : revoke, t, p);
+    }
+    if (revoke.size > 0) {
+      member.assigned = keep;
+      member.pendingRevocation = revoke;
+      member.state = 'unrevoked';
+      const timeoutMs = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.config.consumerSessionTimeoutMs;
+      this.schedule(rebalanceKey(group.groupId, member.memberId), timeoutMs, () => this.fence(group.groupId, member.memberId, 'did not revoke its partitions within the rebalance timeout'));
+      return;
+    }
+    const others = group.ownedByOthers(member.memberId);
+    const next = copyAssignment(keep);
+    let unreleased = false;
+    for (const [t, s] of target) {
+      for (const p of s) {
+        if (keep.get(t)?.has(p)) continue;
+        if (others.has(`${t}:${p}`)) unreleased = true;
+        else addPartition(next, t, p);
+      }
+    }
+    member.assigned = next;
+    if (member.memberEpoch !== group.assignmentEpoch) {
+      member.previousMemberEpoch = member.memberEpoch;
+      member.memberEpoch = group.assignmentEpoch;
+    }
+    member.state = unreleased ? 'unreleased' : 'stable';
+  }
+
+  /** While a member revokes, a newer target may ask it to give up more (or less): keep what it still keeps. */
+  private computeRevocationIfTargetMoved(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    const target = group.targetOf(member.memberId);
+    for (const [t, s] of member.assigned) {
+      for (const p of [...s]) {
+        if (target.get(t)?.has(p)) continue;
+        s.delete(p);
+        addPartition(member.pendingRevocation, t, p);
+      }
+    }
+  }
+
+  private scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    this.schedule(sessionKey(group.groupId, member.memberId), this.config.consumerSessionTimeoutMs,
+      () => this.fence(group.groupId, member.memberId, 'session timed out'));
+  }
+
+  private fence(groupId: string, memberId: string, why: string): CoordinatorResult<void> {
+    const group = this.groups.get(groupId);
+    if (group instanceof ConsumerGroup) {
+      const member = group.members.get(memberId);
+      if (member !== undefined) this.removeMember(group, member, `fenced: ${why}`);
+    }
+    return result(undefined, [], false);
+  }
+
+  // -------------------------------------------------------------------------
+  // ConsumerGroupDescribe
+
+  describe(groupId: string): DescribedConsumerGroup {
+    const empty = { groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    const group = this.groups.get(groupId);
+    if (group === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, ...empty };
+    if (!(group instanceof ConsumerGroup)) {
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.`, groupId, ...empty };
+    }
+    const named = (a: Assignment) => ({
+      topicPartitions: toWire(a).map((t) => ({ ...t, topicName: this.topics.getTopicById(t.topicId)?.name ?? '' })),
+    });
+    return {
+      errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: group.state(), groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch, assignorName: this.assignorFor(group).name,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId, instanceId: m.instanceId, rackId: m.rackId, memberEpoch: m.memberEpoch, clientId: m.clientId, clientHost: m.clientHost,
+        // Kafka describes "no regex" as an empty string.
+        subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex ?? '',
+        assignment: named(m.assigned), targetAssignment: named(group.targetOf(m.memberId)),
+      })),
+    };
+  }
+
+  /** Drops every timer of the consumer groups (the coordinator stops). */
+  cancelAll(): void {
+    for (const g of this.groups.values()) {
+      if (!(g instanceof ConsumerGroup)) continue;
+      for (const id of g.members.keys()) {
+        this.timer.cancel(sessionKey(g.groupId, id));
+        this.timer.cancel(rebalanceKey(g.groupId, id));
+      }
+    }
+  }
+}

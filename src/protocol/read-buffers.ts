@@ -1,0 +1,65 @@
+// Reusable buffers for bytes read from disk that go out in a response (Fetch).
+//
+// A fresh 1 MiB buffer per partition read costs page faults and, through V8's
+// accounting of external memory, a full GC every few dozen MiB read: measured
+// at more than half the broker's CPU on a catch-up fetch (bench/OPTIMISATIONS.md).
+// The storage borrows with acquireReadBuffer; the connection hands the buffers
+// back with recycleResponseChunks once the socket has written the response
+// that carried them. A buffer that is never handed back is garbage-collected
+// like any other, so a reader that keeps its bytes (compaction, a coordinator
+// loading its topic) needs no care. The one rule: bytes that went out in a
+// response must not be kept, since the buffer is reused once written.
+
+/** Reads smaller than this are left to Buffer.allocUnsafe's shared pool. */
+export const MIN_POOLED_BYTES = 64 * 1024;
+/** Reads larger than this are allocated (and freed) on their own. */
+export const MAX_POOLED_BYTES = 16 * 1024 * 1024;
+/** At most this many bytes of idle buffers are kept for reuse. */
+export const MAX_IDLE_BYTES = 64 * 1024 * 1024;
+
+/** Idle buffers by size class (a power of two). */
+const idle = new Map<number, ArrayBuffer[]>();
+let idleBytes = 0;
+/** Lent out and not yet handed back; weak, so a buffer that never comes back is simply collected. */
+const lent = new WeakSet<ArrayBuffer>();
+
+function sizeClass(len: number): number {
+  return 2 ** Math.ceil(Math.log2(len));
+}
+
+/** A buffer of exactly `len` bytes, reused from an earlier response when one is idle. */
+export function acquireReadBuffer(len: number): Buffer {
+  if (len < MIN_POOLED_BYTES || len > MAX_POOLED_BYTES) return Buffer.allocUnsafe(len);
+  const cls = sizeClass(len);
+  let ab = idle.get(cls)?.pop();
+  if (ab !== undefined) idleBytes -= cls;
+  else ab = Buffer.allocUnsafeSlow(cls).buffer as ArrayBuffer;
+  lent.add(ab);
+  return Buffer.from(ab, 0, len);
+}
+
+/**
+ * Hands back the pooled buffers among a written response's chunks (any view
+ * of one counts); other chunks are ignored, and a buffer handed back twice is
+ * taken once.
+ */
+export function recycleResponseChunks(chunks: readonly Buffer[]): void {
+  for (const c of chunks) {
+    const ab = c.buffer as ArrayBuffer;
+    if (ab.byteLength < MIN_POOLED_BYTES || !lent.delete(ab)) continue;
+    const cls = ab.byteLength;
+    if (idleBytes + cls > MAX_IDLE_BYTES) continue;
+    let list = idle.get(cls);
+    if (list === undefined) {
+      list = [];
+      idle.set(cls, list);
+    }
+    list.push(ab);
+    idleBytes += cls;
+  }
+}
+
+/** Bytes held idle for reuse (for tests and metrics). */
+export function idleReadBufferBytes(): number {
+  return idleBytes;
+}
