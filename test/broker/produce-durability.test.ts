@@ -3,6 +3,9 @@
 // message, and REQUEST_TIMED_OUT (records still appended, as in Kafka) for the
 // partitions whose flush does not come within timeout_ms; the other
 // partitions of the same request are not held back by the timeout.
+// Tributary's own semantics (acks=all waits for the configured flush policy);
+// Apache Kafka's acks=all waits for replication instead, so this file is not
+// meant to run against TRIBUTARY_TEST_BOOTSTRAP.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ApiKey, ErrorCode } from '../../src/protocol/generated/index.js';
