@@ -7,7 +7,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
-import { DUPLICATE_RESOURCE, duplicateResources, isFailure, resolveTarget, type Failure } from './config-changes.js';
+import { alterEachResource, isFailure, resolveTarget, type Failure } from './config-changes.js';
 
 function alterOne(broker: Broker, res: AlterConfigsRequestAlterConfigsResource, validateOnly: boolean): Failure | null {
   const target = resolveTarget(broker, res.resourceType, res.resourceName);
@@ -26,18 +26,7 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
   minVersion: 0,
   maxVersion: 2,
   handle(req, ctx) {
-    const dup = duplicateResources(req.resources);
-    const responses = req.resources.map((res) => {
-      const failed = dup.has(`${res.resourceType}:${res.resourceName}`)
-        ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: DUPLICATE_RESOURCE }
-        : alterOne(ctx.broker, res, req.validateOnly);
-      return {
-        errorCode: failed?.errorCode ?? ErrorCode.NONE,
-        errorMessage: failed?.errorMessage ?? null,
-        resourceType: res.resourceType,
-        resourceName: res.resourceName,
-      };
-    });
+    const responses = alterEachResource(req.resources, (res) => alterOne(ctx.broker, res, req.validateOnly));
     return { throttleTimeMs: 0, responses };
   },
 });

@@ -89,3 +89,25 @@ export function duplicateResources(resources: readonly { resourceType: number; r
   }
   return dup;
 }
+
+/**
+ * The per-resource results of an AlterConfigs-style request: a resource named
+ * twice fails as a whole (INVALID_REQUEST), the others are altered one by one.
+ */
+export function alterEachResource<R extends { resourceType: number; resourceName: string }>(
+  resources: readonly R[],
+  alterOne: (res: R) => Failure | null,
+): { errorCode: ErrorCode; errorMessage: string | null; resourceType: number; resourceName: string }[] {
+  const dup = duplicateResources(resources);
+  return resources.map((res) => {
+    const failed = dup.has(`${res.resourceType}:${res.resourceName}`)
+      ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: DUPLICATE_RESOURCE }
+      : alterOne(res);
+    return {
+      errorCode: failed?.errorCode ?? ErrorCode.NONE,
+      errorMessage: failed?.errorMessage ?? null,
+      resourceType: res.resourceType,
+      resourceName: res.resourceName,
+    };
+  });
+}

@@ -8,7 +8,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
-import { DUPLICATE_RESOURCE, duplicateResources, isFailure, resolveTarget, type Failure } from './config-changes.js';
+import { alterEachResource, isFailure, resolveTarget, type Failure } from './config-changes.js';
 
 const SET = 0;
 const DELETE = 1;
@@ -67,18 +67,7 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
   minVersion: 0,
   maxVersion: 1,
   handle(req, ctx) {
-    const dup = duplicateResources(req.resources);
-    const responses = req.resources.map((res) => {
-      const failed = dup.has(`${res.resourceType}:${res.resourceName}`)
-        ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: DUPLICATE_RESOURCE }
-        : alterOne(ctx.broker, res, req.validateOnly);
-      return {
-        errorCode: failed?.errorCode ?? ErrorCode.NONE,
-        errorMessage: failed?.errorMessage ?? null,
-        resourceType: res.resourceType,
-        resourceName: res.resourceName,
-      };
-    });
+    const responses = alterEachResource(req.resources, (res) => alterOne(ctx.broker, res, req.validateOnly));
     return { throttleTimeMs: 0, responses };
   },
 });
