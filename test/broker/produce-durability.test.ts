@@ -7,27 +7,18 @@
 // Apache Kafka's acks=all waits for replication instead, so this file is not
 // meant to run against TRIBUTARY_TEST_BOOTSTRAP.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiKey, ErrorCode } from '../../src/protocol/generated/index.js';
 import { buildSimpleBatch } from '../helpers/record-batch.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
-import { WireClient } from '../helpers/wire-client.js';
-import { assertError, createTopic, uniqueTopic, watchBrokerErrors } from '../integration/support.js';
+import type { EmbeddedBroker } from '../helpers/embedded-broker.js';
+import type { WireClient } from '../helpers/wire-client.js';
+import { assertError, createTopic, uniqueTopic, useBrokerAndClient } from '../integration/support.js';
 
 let broker: EmbeddedBroker;
 let c: WireClient;
-const watch = watchBrokerErrors();
-
-before(async () => {
-  broker = await startEmbeddedBroker();
-  c = await WireClient.connect(broker.host, broker.port);
-});
-
-after(async () => {
-  c?.close();
-  await broker?.stop();
-  watch.stop();
-  assert.deepEqual(watch.errors(), [], 'the broker logged errors');
+useBrokerAndClient((b, client) => {
+  broker = b;
+  c = client;
 });
 
 async function latestOffset(topic: string, partition: number): Promise<number> {

@@ -3,30 +3,21 @@
 // producer fields kept), and corrupt payloads, compression bombs and keyless
 // records in compacted topics are refused with INVALID_RECORD.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
 import { CompressionCodec, RECORD_BATCH_OVERHEAD, assembleBatch, batchFieldsOf, rawRecords, readBatchHeader } from '../../src/protocol/records/batch.js';
 import { compress, decompress } from '../../src/protocol/records/compression.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import type { EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { buildRecordBatch, type TestRecord } from '../helpers/record-batch.js';
-import { WireClient } from '../helpers/wire-client.js';
-import { asStored, assertError, createTopic, fetchPartition, produce, splitBatches, uniqueTopic, watchBrokerErrors } from './support.js';
+import type { WireClient } from '../helpers/wire-client.js';
+import { asStored, assertError, createTopic, fetchPartition, produce, splitBatches, uniqueTopic, useBrokerAndClient } from './support.js';
 
 let broker: EmbeddedBroker;
 let c: WireClient;
-const watch = watchBrokerErrors();
-
-before(async () => {
-  broker = await startEmbeddedBroker();
-  c = await WireClient.connect(broker.host, broker.port);
-});
-
-after(async () => {
-  c?.close();
-  await broker?.stop();
-  watch.stop();
-  assert.deepEqual(watch.errors(), [], 'the broker logged errors');
+useBrokerAndClient((b, client) => {
+  broker = b;
+  c = client;
 });
 
 const CODECS = { gzip: CompressionCodec.Gzip, snappy: CompressionCodec.Snappy, lz4: CompressionCodec.Lz4, zstd: CompressionCodec.Zstd } as const;

@@ -2,29 +2,20 @@
 // honours max_wait_ms/min_bytes, size limits follow KIP-74, errors per
 // partition, topic ids (v13+) and incremental fetch sessions (KIP-227).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiKey, ErrorCode, type FetchRequestInput, type FetchResponse, type FetchResponsePartitionData } from '../../src/protocol/generated/index.js';
 import { buildRecordBatch, buildSimpleBatch } from '../helpers/record-batch.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import type { EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { WireClient } from '../helpers/wire-client.js';
 import {
-  assertError, asStored, createTopic, fetchPartition, produce, sleep, splitBatches, uniqueTopic, watchBrokerErrors,
+  assertError, asStored, createTopic, fetchPartition, produce, sleep, splitBatches, uniqueTopic, useBrokerAndClient,
 } from './support.js';
 
 let broker: EmbeddedBroker;
 let c: WireClient;
-const watch = watchBrokerErrors();
-
-before(async () => {
-  broker = await startEmbeddedBroker();
-  c = await WireClient.connect(broker.host, broker.port);
-});
-
-after(async () => {
-  c?.close();
-  await broker?.stop();
-  watch.stop();
-  assert.deepEqual(watch.errors(), [], 'the broker logged errors');
+useBrokerAndClient((b, client) => {
+  broker = b;
+  c = client;
 });
 
 /** Produces each batch in turn (acks=-1); returns the bytes the broker should store for each. */

@@ -3,28 +3,19 @@
 // Kafka's errors, and after SIGKILL the rebuilt producer state still dedupes.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiKey, ErrorCode } from '../../src/protocol/generated/index.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import type { EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { buildRecordBatch } from '../helpers/record-batch.js';
 import { WireClient } from '../helpers/wire-client.js';
-import { assertError, createTopic, fetchPartition, produce, splitBatches, uniqueTopic, watchBrokerErrors } from './support.js';
+import { assertError, createTopic, fetchPartition, produce, splitBatches, uniqueTopic, useBrokerAndClient } from './support.js';
 
 let broker: EmbeddedBroker;
 let c: WireClient;
-const watch = watchBrokerErrors();
-
-before(async () => {
-  broker = await startEmbeddedBroker();
-  c = await WireClient.connect(broker.host, broker.port);
-});
-
-after(async () => {
-  c?.close();
-  await broker?.stop();
-  watch.stop();
-  assert.deepEqual(watch.errors(), [], 'the broker logged errors');
+useBrokerAndClient((b, client) => {
+  broker = b;
+  c = client;
 });
 
 async function initProducerId(client: WireClient): Promise<{ producerId: number; producerEpoch: number }> {

@@ -1,27 +1,18 @@
 // Produce over a real listener: offsets per acks mode, acks=0's silence, and
 // the per-partition errors for bad acks, unknown partitions and bad batches.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiKey, ErrorCode } from '../../src/protocol/generated/index.js';
 import { buildRecordBatch, buildSimpleBatch, fixCrc } from '../helpers/record-batch.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import type { EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { WireClient } from '../helpers/wire-client.js';
-import { assertError, asStored, createTopic, fetchPartition, produce, splitBatches, uniqueTopic, watchBrokerErrors } from './support.js';
+import { assertError, asStored, createTopic, fetchPartition, produce, splitBatches, uniqueTopic, useBrokerAndClient } from './support.js';
 
 let broker: EmbeddedBroker;
 let c: WireClient;
-const watch = watchBrokerErrors();
-
-before(async () => {
-  broker = await startEmbeddedBroker();
-  c = await WireClient.connect(broker.host, broker.port);
-});
-
-after(async () => {
-  c?.close();
-  await broker?.stop();
-  watch.stop();
-  assert.deepEqual(watch.errors(), [], 'the broker logged errors');
+useBrokerAndClient((b, client) => {
+  broker = b;
+  c = client;
 });
 
 async function latestOffset(topic: string, partition: number): Promise<number> {

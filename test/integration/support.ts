@@ -3,7 +3,9 @@
 // fetched bytes (the broker never decodes records, so neither do the checks).
 import assert from 'node:assert/strict';
 import { ApiKey, ErrorCode, type FetchResponsePartitionData, type ProduceResponsePartitionProduceResponse } from '../../src/protocol/generated/index.js';
-import type { WireClient } from '../helpers/wire-client.js';
+import { after, before } from 'node:test';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 export const PRODUCE_VERSION = 9;
 export const FETCH_VERSION = 12;
@@ -174,4 +176,25 @@ export function watchBrokerErrors(): { errors(): string[]; stop(): void } {
     errors: () => [...errors],
     stop: () => { process.stderr.write = original; },
   };
+}
+
+/**
+ * Registers a test file's hooks: one in-process broker and one wire client for
+ * the whole file, handed to `onStart`; the file fails if the broker logged an ERROR.
+ */
+export function useBrokerAndClient(onStart: (broker: EmbeddedBroker, client: WireClient) => void): void {
+  let broker: EmbeddedBroker | undefined;
+  let client: WireClient | undefined;
+  const watch = watchBrokerErrors();
+  before(async () => {
+    broker = await startEmbeddedBroker();
+    client = await WireClient.connect(broker.host, broker.port);
+    onStart(broker, client);
+  });
+  after(async () => {
+    client?.close();
+    await broker?.stop();
+    watch.stop();
+    assert.deepEqual(watch.errors(), [], 'the broker logged errors');
+  });
 }
