@@ -33,6 +33,9 @@ const IMPLEMENTED = new Set([
   'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'offset.metadata.max.bytes',
   'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offsets.commit.timeout.ms',
   'offsets.load.buffer.size', 'offsets.topic.segment.bytes',
+  'transaction.state.log.num.partitions', 'transaction.state.log.segment.bytes', 'transaction.state.log.load.buffer.size',
+  'transactional.id.expiration.ms', 'transaction.max.timeout.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+  'transaction.remove.expired.transaction.cleanup.interval.ms', 'transaction.partition.verification.enable',
   'max.connections', 'queued.max.requests', 'http.host', 'http.port',
 ]);
 
