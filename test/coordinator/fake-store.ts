@@ -6,8 +6,8 @@ import type {
 } from '../../src/broker/partition-store.js';
 import type { ConfigEntry } from '../../src/config/values.js';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
-import { setBaseOffset, validateRecordSet } from '../../src/protocol/records/batch.js';
-import { buildMarkerBatch } from '../../src/protocol/records/control-records.js';
+import { readBatchHeader, setBaseOffset, validateRecordSet } from '../../src/protocol/records/batch.js';
+import { buildMarkerBatch, readMarker } from '../../src/protocol/records/control-records.js';
 import type { TopicPartition } from '../../src/storage/types.js';
 
 interface StoredBatch {
@@ -25,6 +25,19 @@ export class FakeStore implements PartitionStore {
   /** While set, waitDurable does not resolve (to test offsets.commit.timeout.ms). */
   holdDurability = false;
   appends = 0;
+  /** While set, transaction markers fail with KAFKA_STORAGE_ERROR (the coordinator retries them). */
+  failTxnMarkers = false;
+
+  /** The markers written to a partition, oldest first. */
+  markers(tp: TopicPartition): { producerId: number; producerEpoch: number; type: string }[] {
+    const out: { producerId: number; producerEpoch: number; type: string }[] = [];
+    for (const b of this.logs.get(this.key(tp)) ?? []) {
+      if ((b.bytes.readInt16BE(21) & 0x20) === 0) continue;
+      const h = readBatchHeader(b.bytes, 0);
+      out.push({ producerId: h.producerId, producerEpoch: h.producerEpoch, type: readMarker(b.bytes)?.type ?? '?' });
+    }
+    return out;
+  }
 
   private key(tp: TopicPartition): string {
     return `${tp.topic}-${tp.partition}`;
@@ -134,6 +147,7 @@ export class FakeStore implements PartitionStore {
 
   /** Markers are appended unchecked: producer state is the real store's business. */
   writeTxnMarker(tp: TopicPartition, m: TxnMarkerWrite, now: number): Outcome<{ offset: number }> {
+    if (this.failTxnMarkers) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: 'injected failure' };
     const batch = buildMarkerBatch({ producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, type: m.commit ? 'COMMIT' : 'ABORT' }, now);
     const r = this.append(tp, batch, now, 'coordinator');
     return r.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, offset: r.baseOffset } : r;
