@@ -45,7 +45,7 @@ import org.apache.kafka.streams.kstream.Produced;
  * <pre>
  * StreamsWordCount run --bootstrap-server H:P --input T --output T --application-id A
  *     [--words 100000] [--words-per-line 10] [--vocabulary 500] [--partitions 3] [--produce-ms 0]
- *     [--crash-at 0.3] [--timeout-ms 80000] [--session-timeout-ms 6000] [--guarantee exactly_once_v2|at_least_once]
+ *     [--crash-at 0.3] [--timeout-ms 80000] [--first-output-ms 45000] [--session-timeout-ms 6000] [--guarantee exactly_once_v2|at_least_once]
  * StreamsWordCount app --bootstrap-server H:P --input T --output T --application-id A --state-dir D
  * </pre>
  *
@@ -117,6 +117,8 @@ public final class StreamsWordCount {
     long produceMs = cli.longValue("produce-ms", 0);
     double crashAt = Double.parseDouble(cli.get("crash-at", "0.3"));
     long timeoutMs = cli.longValue("timeout-ms", 80_000);
+    // Fail early when nothing at all is counted (the app can't start transactions, say).
+    long firstOutputMs = cli.longValue("first-output-ms", 45_000);
     Checks c = new Checks("streams-wordcount-eos").put("applicationId", appId).put("words", words)
         .put("guarantee", cli.get("guarantee", StreamsConfig.EXACTLY_ONCE_V2));
 
@@ -143,6 +145,7 @@ public final class StreamsWordCount {
     AtomicReference<Exception> produceError = new AtomicReference<>();
     Thread producerThread = new Thread(() -> produceInput(bootstrap, input, partitions, lines, produceMs, produceError));
     List<Process> apps = new ArrayList<>();
+    List<String> appLines = java.util.Collections.synchronizedList(new ArrayList<>());
     Map<String, Long> latest = new HashMap<>();
     long outputRecords = 0;
     int regressions = 0;
@@ -150,7 +153,7 @@ public final class StreamsWordCount {
     long crashedAtWords = -1;
     boolean done = false;
     try (KafkaConsumer<String, Long> follower = outputConsumer(bootstrap)) {
-      apps.add(startApp(cli, stateDir));
+      apps.add(startApp(cli, stateDir, appLines));
       producerThread.start();
       List<TopicPartition> tps = new ArrayList<>();
       for (PartitionInfo pi : follower.partitionsFor(output, Duration.ofSeconds(20))) tps.add(new TopicPartition(output, pi.partition()));
@@ -175,10 +178,14 @@ public final class StreamsWordCount {
           Process victim = apps.get(apps.size() - 1);
           victim.destroyForcibly();
           victim.waitFor(10, TimeUnit.SECONDS);
-          apps.add(startApp(cli, stateDir));
+          apps.add(startApp(cli, stateDir, appLines));
         }
         if (latest.equals(expected)) {
           done = true;
+          break;
+        }
+        if (counted == 0 && System.nanoTime() - t0 > firstOutputMs * 1_000_000) {
+          c.fail("no committed output within " + firstOutputMs + " ms");
           break;
         }
         Process current = apps.get(apps.size() - 1);
@@ -196,12 +203,15 @@ public final class StreamsWordCount {
         }
       }
     } finally {
-      for (Process p : apps) stopApp(p);
+      for (Process p : apps) {
+        if (done) stopApp(p); else p.destroyForcibly();
+      }
       producerThread.join(30_000);
     }
     if (produceError.get() != null) throw produceError.get();
     c.put("elapsedMs", (System.nanoTime() - t0) / 1_000_000).put("outputRecords", outputRecords)
-        .put("crashedAtWordsCounted", crashedAtWords).put("appStarts", apps.size());
+        .put("crashedAtWordsCounted", crashedAtWords).put("appStarts", apps.size())
+        .put("appOutput", appLines.subList(Math.max(0, appLines.size() - 20), appLines.size()));
     c.check("the app was killed mid-way", crashedAtWords >= 0 && crashedAtWords < words, crashedAtWords);
     c.equal("words counted more than they occur", List.of(), overcounts);
     c.equal("output counts that did not go up", 0, regressions);
@@ -215,7 +225,7 @@ public final class StreamsWordCount {
       }
     }
     c.put("wordsWrong", wrong).put("totalCounted", latest.values().stream().mapToLong(Long::longValue).sum());
-    c.check("final count of every word within " + timeoutMs + " ms", wrong == 0 && latest.size() == expected.size(),
+    c.check("final count of every word", wrong == 0 && latest.size() == expected.size(),
         wrong + " of " + expected.size() + " words wrong, e.g. " + examples);
     return c.exitCode();
   }
@@ -259,7 +269,7 @@ public final class StreamsWordCount {
   }
 
   /** The app in a child JVM (so it can be SIGKILLed); returns once it reported RUNNING. */
-  private static Process startApp(Cli cli, Path stateDir) throws Exception {
+  private static Process startApp(Cli cli, Path stateDir, List<String> lines) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -271,12 +281,13 @@ public final class StreamsWordCount {
     Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     String line;
-    while ((line = out.readLine()) != null && !line.equals("STARTED")) { /* skip */ }
+    while ((line = out.readLine()) != null && !line.equals("STARTED")) lines.add("app@" + child.pid() + " " + line);
     if (line == null) throw new IllegalStateException("the Streams app exited (" + child.waitFor() + ") before starting");
-    // Drain what else it prints, so it never blocks on a full pipe.
+    // Keep what else it prints (its state changes) for the summary; it never blocks on a full pipe.
     Thread drain = new Thread(() -> {
       try {
-        while (out.readLine() != null) { /* discard */ }
+        String l;
+        while ((l = out.readLine()) != null) lines.add("app@" + child.pid() + " " + l);
       } catch (Exception ignored) { /* killed */ }
     });
     drain.setDaemon(true);
@@ -324,6 +335,7 @@ public final class StreamsWordCount {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
       streams.setUncaughtExceptionHandler(e -> {
+        System.out.println("UNCAUGHT " + Cli.describe(e));
         failure.set(e);
         stopped.countDown();
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
