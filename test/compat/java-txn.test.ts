@@ -3,7 +3,8 @@
 // consumers, markers and the last stable offset, the admin view of an open transaction
 // (ListTransactions, DescribeTransactions, DescribeProducers), a producer killed
 // mid-transaction (fenced by its successor, or aborted for transaction.timeout.ms),
-// and consume-transform-produce with sendOffsetsToTransaction in a classic group.
+// consume-transform-produce with sendOffsetsToTransaction (classic and KIP-848 groups), and
+// a transaction timeout over transaction.max.timeout.ms refused.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
@@ -77,15 +78,29 @@ test('zombie timed out: a producer SIGKILLed mid-transaction is aborted after tr
   assert.equal(s['stateAfterTimeout'], 'CompleteAbort');
 });
 
-test('consume-transform-produce: sendOffsetsToTransaction in a classic group, every 4th batch aborted and redone; output exactly once, offsets committed', async () => {
+async function consumeTransformProduce(protocol: 'classic' | 'consumer'): Promise<void> {
   const count = 3000;
-  const topic = uniqueTopic('java-txn-ctp');
+  const topic = uniqueTopic(`java-txn-ctp-${protocol}`);
   const s = await scenario('consume-transform-produce', ['--input', `${topic}-in`, '--output', `${topic}-out`, '--group', `${topic}-group`,
-    '--partitions', String(PARTITIONS), '--count', String(count), '--batch', '100', '--abort-every', '4']);
+    '--partitions', String(PARTITIONS), '--count', String(count), '--batch', '100', '--abort-every', '4', '--group-protocol', protocol]);
+  assert.equal(s['groupProtocol'], protocol);
   assert.ok(Number(s['abortedBatches']) > 0, 'some batches were aborted');
   assert.equal(s['processed'], count);
   assert.equal(s['outputCommitted'], count);
   assert.equal(s['duplicates'], 0);
   assert.equal(s['outputUncommitted'], count + Number(s['abortedRecords']));
   assert.deepEqual(s['committedOffsets'], { 0: count / PARTITIONS, 1: count / PARTITIONS, 2: count / PARTITIONS });
+}
+
+test('consume-transform-produce: sendOffsetsToTransaction in a classic group, every 4th batch aborted and redone; output exactly once, offsets committed', async () => {
+  await consumeTransformProduce('classic');
+});
+
+test('consume-transform-produce with group.protocol=consumer (KIP-848): the same, TxnOffsetCommit with the member epoch', async () => {
+  await consumeTransformProduce('consumer');
+});
+
+test('a transaction.timeout.ms over transaction.max.timeout.ms: initTransactions fails with INVALID_TRANSACTION_TIMEOUT', async () => {
+  const s = await scenario('invalid-timeout', ['--transaction-timeout-ms', '900001']);
+  assert.match(String(s['initTransactions']), /transaction timeout is larger than the maximum/);
 });

@@ -207,6 +207,7 @@ public final class StreamsWordCount {
         if (done) stopApp(p); else p.destroyForcibly();
       }
       producerThread.join(30_000);
+      deleteTree(stateDir);
     }
     if (produceError.get() != null) throw produceError.get();
     c.put("elapsedMs", (System.nanoTime() - t0) / 1_000_000).put("outputRecords", outputRecords)
@@ -228,6 +229,12 @@ public final class StreamsWordCount {
     c.check("final count of every word", wrong == 0 && latest.size() == expected.size(),
         wrong + " of " + expected.size() + " words wrong, e.g. " + examples);
     return c.exitCode();
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
   }
 
   private static void produceInput(String bootstrap, String input, int partitions, List<String> lines, long produceMs,

@@ -49,7 +49,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * TxnScenarios zombie --bootstrap-server H:P --topic T --mode fence|timeout [--partitions 3] [--count 6]
  *     [--transaction-timeout-ms 3000] [--wait-ms 30000]
  * TxnScenarios consume-transform-produce --bootstrap-server H:P --input T --output T --group G
- *     [--partitions 3] [--count 3000] [--batch 100] [--abort-every 4]
+ *     [--partitions 3] [--count 3000] [--batch 100] [--abort-every 4] [--group-protocol classic|consumer]
+ * TxnScenarios invalid-timeout --bootstrap-server H:P [--transaction-timeout-ms 900001]
  * TxnScenarios open-and-hang ...   (the zombie's child JVM: opens a transaction and waits to be killed)
  * common: [--transactional-id ID] [--block-ms 20000] [--timeout-ms 60000]
  * </pre>
@@ -60,7 +61,8 @@ public final class TxnScenarios {
       "       TxnScenarios zombie --bootstrap-server H:P --topic T --mode fence|timeout [--partitions P] [--count K]"
           + " [--transaction-timeout-ms MS] [--wait-ms MS]",
       "       TxnScenarios consume-transform-produce --bootstrap-server H:P --input T --output T --group G"
-          + " [--partitions P] [--count N] [--batch B] [--abort-every A]",
+          + " [--partitions P] [--count N] [--batch B] [--abort-every A] [--group-protocol classic|consumer]",
+      "       TxnScenarios invalid-timeout --bootstrap-server H:P [--transaction-timeout-ms MS]",
       "       common: [--transactional-id ID] [--block-ms MS] [--timeout-ms MS]");
 
   private TxnScenarios() {}
@@ -79,6 +81,7 @@ public final class TxnScenarios {
         case "zombie" -> zombie(cli);
         case "consume-transform-produce" -> consumeTransformProduce(cli);
         case "open-and-hang" -> openAndHang(cli);
+        case "invalid-timeout" -> invalidTimeout(cli);
         default -> { cli.fail("unknown scenario " + scenario); yield 2; }
       };
     } catch (Exception e) {
@@ -165,15 +168,20 @@ public final class TxnScenarios {
 
     Map<Integer, Long> lso = new TreeMap<>();
     Map<Integer, Long> hw = new TreeMap<>();
-    Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, lso);
-    Map<Integer, List<Rec>> ru = readToEnd(bootstrap, topic, "read_uncommitted", timeoutMs, hw);
+    // Small fetches: each Fetch answer covers a few batches, so its aborted-transaction list must
+    // match the range it returns, not the whole log.
+    Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, lso, 256);
+    Map<Integer, List<Rec>> ru = readToEnd(bootstrap, topic, "read_uncommitted", timeoutMs, hw, 256);
+    Map<Integer, List<Rec>> rcBig = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
     c.put("endOffsets", hw).put("lastStableOffsets", lso);
     int committedRecords = visible.values().stream().mapToInt(Map::size).sum();
     int allRecords = all.values().stream().mapToInt(Map::size).sum();
     c.put("committedRecords", committedRecords).put("abortedRecords", allRecords - committedRecords)
         .put("readCommitted", count(rc)).put("readUncommitted", count(ru));
     for (int p = 0; p < partitions; p++) {
-      c.equal("read_committed partition " + p + " (offset=value)", asMap(visible.get(p)), asMap(rc.get(p)));
+      c.equal("read_committed partition " + p + " (offset=value), small fetches", asMap(visible.get(p)), asMap(rc.get(p)));
+      c.equal("read_committed partition " + p + " (offset=value), one fetch", asMap(visible.get(p)), asMap(rcBig.get(p)));
+      c.check("read_committed partition " + p + " in offset order", inOrder(rc.get(p)), rc.get(p));
       c.equal("read_uncommitted partition " + p + " (offset=value)", asMap(all.get(p)), asMap(ru.get(p)));
       long records = all.getOrDefault(p, new TreeMap<>()).size();
       // One control record (the commit or abort marker) per transaction per partition it touched.
@@ -468,11 +476,33 @@ public final class TxnScenarios {
     return 4;
   }
 
+  /**
+   * A transaction.timeout.ms above the broker's transaction.max.timeout.ms (default 900000):
+   * initTransactions fails with INVALID_TRANSACTION_TIMEOUT (the 4.1 client reports it as a KafkaException
+   * "Unexpected error in InitProducerIdResponse; The transaction timeout is larger than ...").
+   */
+  private static int invalidTimeout(Cli cli) throws Exception {
+    String bootstrap = cli.required("bootstrap-server");
+    int timeout = cli.integer("transaction-timeout-ms", 900_001);
+    Checks c = new Checks("invalid-timeout").put("transactionTimeoutMs", timeout);
+    String error = null;
+    try (KafkaProducer<String, String> producer = txProducer(cli, bootstrap, cli.get("transactional-id", "invalid-timeout-" + System.nanoTime()), timeout)) {
+      producer.initTransactions();
+    } catch (Exception e) {
+      for (Throwable t = e; t != null; t = t.getCause()) error = t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+    c.put("initTransactions", error == null ? "succeeded" : error);
+    // InitProducerId has no error message field: this text is the client's for INVALID_TRANSACTION_TIMEOUT (50).
+    c.check("initTransactions with a timeout over transaction.max.timeout.ms fails with INVALID_TRANSACTION_TIMEOUT",
+        error != null && error.contains("The transaction timeout is larger than the maximum value allowed by the broker"), error);
+    return c.exitCode();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // consume-transform-produce
 
   /**
-   * N input records; a group consumer (classic protocol, read_committed, no auto-commit) and a
+   * N input records; a group consumer (--group-protocol, read_committed, no auto-commit) and a
    * transactional producer copy each batch upper-cased to the output topic, committing the input
    * offsets with sendOffsetsToTransaction (TxnOffsetCommit) in the same transaction. Every
    * --abort-every'th batch is aborted after its records and offsets were sent, and processing
@@ -491,9 +521,12 @@ public final class TxnScenarios {
     int abortEvery = cli.integer("abort-every", 4);
     long timeoutMs = cli.longValue("timeout-ms", 60_000);
     String txnId = cli.get("transactional-id", group + "-txn");
+    // classic, or consumer (KIP-848): TxnOffsetCommit then carries the member epoch.
+    String groupProtocol = cli.get("group-protocol", "classic");
     Cli.createTopic(bootstrap, input, partitions);
     Cli.createTopic(bootstrap, output, partitions);
-    Checks c = new Checks("consume-transform-produce").put("input", input).put("output", output).put("group", group);
+    Checks c = new Checks("consume-transform-produce").put("input", input).put("output", output).put("group", group)
+        .put("groupProtocol", groupProtocol);
 
     try (KafkaProducer<String, String> plain = plainProducer(bootstrap)) {
       List<Future<RecordMetadata>> fs = new ArrayList<>();
@@ -504,7 +537,7 @@ public final class TxnScenarios {
 
     Properties cp = consumerProps(bootstrap, "read_committed");
     cp.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    cp.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    cp.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, groupProtocol);
     cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(batch));
     int batches = 0;
     int abortedBatches = 0;
@@ -673,8 +706,16 @@ public final class TxnScenarios {
    */
   private static Map<Integer, List<Rec>> readToEnd(String bootstrap, String topic, String isolation, long timeoutMs,
       Map<Integer, Long> endsOut) {
+    return readToEnd(bootstrap, topic, isolation, timeoutMs, endsOut, 0);
+  }
+
+  /** readToEnd with max.partition.fetch.bytes (0: the default). */
+  private static Map<Integer, List<Rec>> readToEnd(String bootstrap, String topic, String isolation, long timeoutMs,
+      Map<Integer, Long> endsOut, int maxFetchBytes) {
     Map<Integer, List<Rec>> out = new TreeMap<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(bootstrap, isolation))) {
+    Properties cp = consumerProps(bootstrap, isolation);
+    if (maxFetchBytes > 0) cp.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(maxFetchBytes));
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp)) {
       List<TopicPartition> tps = partitionsOf(consumer, topic);
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
@@ -726,6 +767,12 @@ public final class TxnScenarios {
     Map<Long, String> m = new TreeMap<>();
     if (recs != null) for (Rec r : recs) m.put(r.offset(), r.value());
     return m;
+  }
+
+  private static boolean inOrder(List<Rec> recs) {
+    if (recs == null) return true;
+    for (int i = 1; i < recs.size(); i++) if (recs.get(i).offset() <= recs.get(i - 1).offset()) return false;
+    return true;
   }
 
   private static int count(Map<Integer, List<Rec>> m) {
