@@ -1,5 +1,6 @@
 // Locating and running the third-party clients the compat tests drive.
 // A missing client is a failure that says how to install it, never a skip.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,27 @@ export function lastJson(r: RunResult): Record<string, unknown> {
     } catch { /* keep looking */ }
   }
   throw new Error(`no JSON summary on stdout\n${describe('client', r)}`);
+}
+
+/**
+ * The JSON summary of a scenario that reports `ok`, `failures` and (on a client error) `error`
+ * (TxnScenarios, StreamsWordCount, scenario_txn.py), asserted clean: the failure message leads
+ * with what went wrong, then the client's output and `context` (e.g. the broker's).
+ */
+export function okSummary(name: string, r: RunResult, context = ''): Record<string, unknown> {
+  const output = `${describe(name, r)}${context === '' ? '' : `\n${context}`}`;
+  let summary: Record<string, unknown>;
+  try {
+    summary = lastJson(r);
+  } catch {
+    assert.fail(`${name}: no JSON summary on stdout\n${output}`);
+  }
+  if (typeof summary['error'] === 'string') assert.fail(`${name}: ${summary['error']}\n${output}`);
+  const failures = summary['failures'];
+  assert.ok(Array.isArray(failures), `${name}: no "failures" in the summary\n${output}`);
+  if (failures.length > 0) assert.fail(`${name}: ${failures.length} check(s) failed:\n  ${failures.join('\n  ')}\n${output}`);
+  assert.equal(r.code, 0, `${name}: exit code\n${output}`);
+  return summary;
 }
 
 export async function requireKcat(): Promise<string> {
