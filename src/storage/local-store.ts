@@ -8,7 +8,7 @@ import type {
   ActiveProducer, DynamicBrokerConfigs, LogDirDescription, TxnMarkerWrite,
   AppendResult, CreateTopicRequest, Outcome, PartitionOffsets, PartitionStore, ReadResult, RecordError, TopicInfo,
 } from '../broker/partition-store.js';
-import { isInternalTopic } from '../broker/topic-names.js';
+import { collisionKey, isInternalTopic } from '../broker/topic-names.js';
 import { statfs } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ErrorCode } from '../protocol/generated/index.js';
@@ -116,6 +116,9 @@ export class LocalPartitionStore implements PartitionStore {
     if (this.metadata.getTopic(req.name) !== undefined) {
       return failure(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     }
+    const key = collisionKey(req.name);
+    const collides = this.metadata.listTopics().find((t) => collisionKey(t.name) === key);
+    if (collides !== undefined) return failure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${req.name}' collides with existing topic: ${collides.name}`);
     const invalid = validateTopicConfigs(req.configs);
     if (invalid !== null) return failure(ErrorCode.INVALID_CONFIG, invalid.message);
     if (req.validateOnly) {

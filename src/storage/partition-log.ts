@@ -137,6 +137,15 @@ export function partitionDirName(tp: TopicPartition): string {
   return `${tp.topic}-${tp.partition}`;
 }
 
+/**
+ * segment.ms, or max.compaction.lag.ms when that is shorter on a compacted
+ * topic (KIP-354): the active segment is never cleaned, so it must roll for
+ * its records to become cleanable within the lag.
+ */
+function maxSegmentMs(c: LogConfig): number {
+  return c.cleanupPolicy.includes('compact') ? Math.min(c.segmentMs, c.maxCompactionLagMs) : c.segmentMs;
+}
+
 function leavesFlushToOs(c: LogConfig): boolean {
   return c.flushMessages >= Number.MAX_SAFE_INTEGER && c.flushMs >= Number.MAX_SAFE_INTEGER;
 }
@@ -460,7 +469,7 @@ export class PartitionLog {
     // segment.ms, Kafka-style: measured from the first batch's timestamp when it has one.
     const rolling = seg.rollingBasedTimestamp;
     const waited = rolling !== null && rolling >= 0 && maxTimestamp >= 0 ? maxTimestamp - rolling : now - seg.createdAt;
-    return waited > this.config.segmentMs;
+    return waited > maxSegmentMs(this.config);
   }
 
   /** Seals the active segment (indexes written, fsync scheduled) and starts a new one at logEndOffset. */

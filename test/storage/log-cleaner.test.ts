@@ -347,3 +347,18 @@ test('transactions: aborted data never shadows committed values and is removed; 
     rmDir(root);
   }
 });
+
+test('max.compaction.lag.ms rolls the active segment of a compacted topic (KIP-354), and only there', async () => {
+  for (const policy of [['compact'], ['delete']] as const) {
+    const root = tempDir();
+    try {
+      const log = await open(root, logConfig({ cleanupPolicy: [...policy], maxCompactionLagMs: 60_000 }));
+      append(log, batchOf([{ key: 'k', value: 'v1' }], CompressionCodec.None, { baseTimestamp: T0 }));
+      append(log, batchOf([{ key: 'k', value: 'v2' }], CompressionCodec.None, { baseTimestamp: T0 + 60_001 }));
+      assert.equal(log.segmentCount, policy[0] === 'compact' ? 2 : 1, `${policy[0]}: segments`);
+      await log.close();
+    } finally {
+      rmDir(root);
+    }
+  }
+});
