@@ -170,6 +170,7 @@ public final class TxnScenarios {
     Map<Integer, Long> hw = new TreeMap<>();
     // Small fetches: each Fetch answer covers a few batches, so its aborted-transaction list must
     // match the range it returns, not the whole log.
+    c.put("settleMs", awaitSettled(bootstrap, topic));
     Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, lso, 256);
     Map<Integer, List<Rec>> ru = readToEnd(bootstrap, topic, "read_uncommitted", timeoutMs, hw, 256);
     Map<Integer, List<Rec>> rcBig = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
@@ -268,6 +269,7 @@ public final class TxnScenarios {
       }
       open.put("stateAfterCommit", state);
       c.equal("after commit: DescribeTransactions state (within 10 s)", "CompleteCommit", state);
+      awaitSettled(bootstrap, topic);
       Map<Integer, List<Rec>> rc2 = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
       long released = rc2.values().stream().flatMap(List::stream).filter(r -> r.value().startsWith("open-") || r.value().equals("after-open")).count();
       c.equal("after commit: read_committed sees the transaction and the record after it", (long) perTxn + 1, released);
@@ -350,6 +352,7 @@ public final class TxnScenarios {
       c.put("liveZombieCommit", fencedBy == null ? "succeeded" : fencedBy);
       c.check("a fenced producer's commitTransaction fails", fencedBy != null
           && (fencedBy.equals("ProducerFencedException") || fencedBy.equals("InvalidProducerEpochException")), fencedBy);
+      awaitSettled(bootstrap, topic);
       Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
       List<String> seen = values(rc);
       c.put("readCommitted", seen.size());
@@ -406,6 +409,7 @@ public final class TxnScenarios {
       for (int p = 0; p < partitions; p++) b.send(new ProducerRecord<>(topic, p, "b-" + p, "b-" + p));
       b.commitTransaction();
     }
+    awaitSettled(bootstrap, topic);
     Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
     List<String> expected = new ArrayList<>(after);
     for (int p = 0; p < partitions; p++) expected.add("b-" + p);
@@ -586,6 +590,7 @@ public final class TxnScenarios {
         .put("abortedBatches", abortedBatches).put("abortedRecords", abortedRecords).put("processed", processed);
     c.equal("records processed in committed transactions", count, processed);
 
+    awaitSettled(bootstrap, output);
     Map<Integer, List<Rec>> out = readToEnd(bootstrap, output, "read_committed", timeoutMs, new TreeMap<>());
     Map<String, Integer> copies = new HashMap<>();
     int wrong = 0;
@@ -698,6 +703,22 @@ public final class TxnScenarios {
       consumer.endOffsets(partitionsOf(consumer, topic)).forEach((tp, o) -> out.put(tp.partition(), o));
       return out;
     }
+  }
+
+  /**
+   * Waits (up to 10 s) until no partition of the topic has a transaction in doubt, that is until
+   * the last stable offset equals the high watermark everywhere. Kafka answers EndTxn once the
+   * outcome is logged and writes the markers after, so right after commitTransaction the LSO may
+   * still be short of the end. Returns how long it took; a broker that never gets there is left to
+   * the checks that follow (they see the missing records).
+   */
+  private static long awaitSettled(String bootstrap, String topic) throws InterruptedException {
+    long t0 = System.currentTimeMillis();
+    while (System.currentTimeMillis() - t0 < 10_000) {
+      if (endOffsets(bootstrap, topic, "read_committed").equals(endOffsets(bootstrap, topic, "read_uncommitted"))) break;
+      Thread.sleep(100);
+    }
+    return System.currentTimeMillis() - t0;
   }
 
   /**
