@@ -82,6 +82,15 @@ def tx_producer(args: argparse.Namespace, txn_id: str, txn_timeout_ms: int = 600
     })
 
 
+def init_transactions(producer: Producer, args: argparse.Namespace) -> None:
+    """init_transactions(), its failure named (librdkafka's own message doesn't say which call timed out)."""
+    try:
+        producer.init_transactions(args.timeout)
+    except KafkaException as e:
+        raise RuntimeError(f"init_transactions() failed within {args.timeout} s (FindCoordinator type 1 + InitProducerId): "
+                           f"{e.args[0]}") from e
+
+
 def plain_producer(args: argparse.Namespace) -> Producer:
     return Producer({"bootstrap.servers": args.bootstrap_server, "client.id": "tributary-compat-python-plain",
                      "acks": "all", "linger.ms": 5})
@@ -153,7 +162,7 @@ def commit_abort(args: argparse.Namespace) -> dict:
     txn_id = f"{args.topic}-txn"
     producer = tx_producer(args, txn_id)
     t0 = time.time()
-    producer.init_transactions(args.timeout)
+    init_transactions(producer, args)
     c.summary["initTransactionsMs"] = round((time.time() - t0) * 1000)
     delivered: dict[str, tuple[int, int]] = {}
     errors: list[str] = []
@@ -218,7 +227,7 @@ def fence(args: argparse.Namespace) -> dict:
     create_topic(args, args.topic)
     txn_id = f"{args.topic}-txn"
     a = tx_producer(args, txn_id)
-    a.init_transactions(args.timeout)
+    init_transactions(a, args)
     a.begin_transaction()
     for j in range(args.count):
         a.produce(args.topic, key=f"a-{j}", value=f"a-{j}", partition=j % args.partitions)
@@ -226,7 +235,7 @@ def fence(args: argparse.Namespace) -> dict:
 
     b = tx_producer(args, txn_id)
     t0 = time.time()
-    b.init_transactions(args.timeout)  # fences A and aborts its open transaction
+    init_transactions(b, args)  # fences A and aborts its open transaction
     c.summary["initWhileOpenMs"] = round((time.time() - t0) * 1000)
     try:
         a.commit_transaction(args.timeout)
@@ -255,7 +264,7 @@ def fence(args: argparse.Namespace) -> dict:
 def open_and_exit(args: argparse.Namespace) -> dict:
     """The zombie (a child process): opens a transaction, writes, and exits without ending it."""
     producer = tx_producer(args, f"{args.topic}-txn", args.transaction_timeout_ms)
-    producer.init_transactions(args.timeout)
+    init_transactions(producer, args)
     producer.begin_transaction()
     began = time.time()
     first: dict[str, int] = {}
@@ -326,7 +335,7 @@ def timeout(args: argparse.Namespace) -> dict:
     c.equal("read_committed: only the records after the aborted transaction", sorted(after), sorted(seen))
 
     again = tx_producer(args, f"{args.topic}-txn")
-    again.init_transactions(args.timeout)
+    init_transactions(again, args)
     again.begin_transaction()
     for p in range(args.partitions):
         again.produce(args.topic, key=f"b-{p}", value=f"b-{p}", partition=p)
@@ -359,7 +368,7 @@ def consume_transform_produce(args: argparse.Namespace) -> dict:
         "auto.offset.reset": "earliest",
     })
     producer = tx_producer(args, f"{args.group}-txn")
-    producer.init_transactions(args.timeout)
+    init_transactions(producer, args)
     batches = aborted_batches = aborted_records = processed = 0
     t0 = time.time()
     try:
