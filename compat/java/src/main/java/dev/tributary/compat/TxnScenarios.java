@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,8 +16,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -73,7 +76,7 @@ public final class TxnScenarios {
   public static void main(String[] args) throws Exception {
     if (args.length == 0) new Cli("TxnScenarios", USAGE, args).fail("missing scenario");
     String scenario = args[0];
-    Cli cli = new Cli("TxnScenarios", USAGE, java.util.Arrays.copyOfRange(args, 1, args.length));
+    Cli cli = new Cli("TxnScenarios", USAGE, Arrays.copyOfRange(args, 1, args.length));
     int code;
     try {
       code = switch (scenario) {
@@ -241,7 +244,7 @@ public final class TxnScenarios {
       open.put("producerEpoch", (int) d.producerEpoch());
       c.equal("open: DescribeTransactions state", "Ongoing", d.state().toString());
       c.equal("open: DescribeTransactions partitions", firstOffset.keySet(),
-          new java.util.TreeSet<>(d.topicPartitions().stream().map(TopicPartition::partition).toList()));
+          new TreeSet<>(d.topicPartitions().stream().map(TopicPartition::partition).toList()));
       c.equal("open: DescribeTransactions timeout", 60_000L, (long) d.transactionTimeoutMs());
       c.check("open: DescribeTransactions start time", d.transactionStartTimeMs().isPresent(), "absent");
       c.equal("open: DescribeTransactions producer id matches ListTransactions",
@@ -435,8 +438,7 @@ public final class TxnScenarios {
         if (line.startsWith("{")) break;
       }
       if (line == null) throw new IllegalStateException("the zombie producer exited (" + child.waitFor() + ") before opening its transaction");
-      @SuppressWarnings("unchecked")
-      Map<String, Object> opened = new com.fasterxml.jackson.databind.ObjectMapper().readValue(line, Map.class);
+      Map<String, Object> opened = Cli.parseJson(line);
       if (!Boolean.TRUE.equals(opened.get("open"))) throw new IllegalStateException("the zombie producer failed: " + line);
       return opened;
     } finally {
@@ -766,7 +768,7 @@ public final class TxnScenarios {
    * wall-clock time it first held, or -1 after waitMs.
    */
   private static long pollUntil(String bootstrap, String topic, String isolation, long waitMs, List<String> seen,
-      java.util.function.Predicate<List<String>> done) {
+      Predicate<List<String>> done) {
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(bootstrap, isolation))) {
       List<TopicPartition> tps = partitionsOf(consumer, topic);
       consumer.assign(tps);
