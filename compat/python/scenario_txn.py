@@ -3,6 +3,7 @@
 
     scenario_txn.py commit-abort --bootstrap-server B --topic T [--partitions 3] [--committed 6] [--aborted 4] [--per-txn 9]
     scenario_txn.py fence --bootstrap-server B --topic T [--partitions 3] [--count 6]
+    scenario_txn.py timeout --bootstrap-server B --topic T [--partitions 3] [--count 6] [--transaction-timeout-ms 3000] [--wait-ms 30000]
     scenario_txn.py consume-transform-produce --bootstrap-server B --input I --output O --group G
         [--partitions 3] [--count 3000] [--batch 100] [--abort-every 4]
 
@@ -16,6 +17,9 @@ transaction that touched it.
 fence: producer A leaves a transaction open; producer B with the same transactional.id
 init_transactions() (fencing A and aborting its transaction); A's commit fails fatally; B commits;
 read_committed sees only B's records.
+timeout: a child process opens a transaction and exits without ending it; records written after
+it reach a read_committed consumer only once the coordinator aborted it for its
+transaction.timeout.ms (within --wait-ms: Kafka checks every 10 s by default), never its own.
 consume-transform-produce: a classic group consumer (read_committed, no auto-commit) and a
 transactional producer copy each batch upper-cased to the output with send_offsets_to_transaction;
 every ABORT_EVERY'th batch is aborted and redone from the group's committed offsets (which must
@@ -28,6 +32,8 @@ when anything failed, 2 on usage errors.
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 
@@ -63,16 +69,26 @@ def create_topic(args: argparse.Namespace, topic: str) -> None:
             raise
 
 
-def tx_producer(args: argparse.Namespace, txn_id: str) -> Producer:
+def tx_producer(args: argparse.Namespace, txn_id: str, txn_timeout_ms: int = 60000) -> Producer:
     return Producer({
         "bootstrap.servers": args.bootstrap_server,
         "client.id": "tributary-compat-python-txn",
         "transactional.id": txn_id,
         "linger.ms": 5,
-        # Bounded, so a broker without transactions fails the step instead of hanging it.
-        "transaction.timeout.ms": 60000,
-        "message.timeout.ms": 30000,
+        "transaction.timeout.ms": txn_timeout_ms,
+        # Bounded, so a broker without transactions fails the step instead of hanging it
+        # (and no longer than the transaction, as librdkafka requires).
+        "message.timeout.ms": min(30000, txn_timeout_ms),
     })
+
+
+def init_transactions(producer: Producer, args: argparse.Namespace) -> None:
+    """init_transactions(), its failure named (librdkafka's own message doesn't say which call timed out)."""
+    try:
+        producer.init_transactions(args.timeout)
+    except KafkaException as e:
+        raise RuntimeError(f"init_transactions() failed within {args.timeout} s (FindCoordinator type 1 + InitProducerId): "
+                           f"{e.args[0]}") from e
 
 
 def plain_producer(args: argparse.Namespace) -> Producer:
@@ -114,13 +130,30 @@ def read_to_end(args: argparse.Namespace, topic: str, isolation: str) -> dict[in
     return out
 
 
-def high_watermarks(args: argparse.Namespace, topic: str) -> dict[str, int]:
-    consumer = Consumer({"bootstrap.servers": args.bootstrap_server, "group.id": "unused-no-commits"})
+def high_watermarks(args: argparse.Namespace, topic: str, isolation: str = "read_uncommitted") -> dict[str, int]:
+    """End offsets as this isolation level sees them: the last stable offsets for read_committed."""
+    consumer = Consumer({"bootstrap.servers": args.bootstrap_server, "group.id": "unused-no-commits",
+                         "isolation.level": isolation})
     try:
         return {str(p): consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=args.timeout)[1]
                 for p in range(args.partitions)}
     finally:
         consumer.close()
+
+
+def await_settled(args: argparse.Namespace, topic: str) -> int:
+    """Waits (up to 10 s) until the last stable offset is the high watermark on every partition.
+
+    Kafka answers EndTxn once the outcome is logged and writes the markers after it, so right
+    after commit_transaction() the LSO may still be short of the end. A broker that never gets
+    there is left to the checks that follow. Returns the wait in milliseconds.
+    """
+    t0 = time.time()
+    while time.time() - t0 < 10:
+        if high_watermarks(args, topic, "read_committed") == high_watermarks(args, topic):
+            break
+        time.sleep(0.1)
+    return round((time.time() - t0) * 1000)
 
 
 def commit_abort(args: argparse.Namespace) -> dict:
@@ -129,7 +162,7 @@ def commit_abort(args: argparse.Namespace) -> dict:
     txn_id = f"{args.topic}-txn"
     producer = tx_producer(args, txn_id)
     t0 = time.time()
-    producer.init_transactions(args.timeout)
+    init_transactions(producer, args)
     c.summary["initTransactionsMs"] = round((time.time() - t0) * 1000)
     delivered: dict[str, tuple[int, int]] = {}
     errors: list[str] = []
@@ -171,6 +204,7 @@ def commit_abort(args: argparse.Namespace) -> dict:
     if errors:
         raise RuntimeError(f"delivery errors: {errors[:5]}")
 
+    c.summary["settleMs"] = await_settled(args, args.topic)
     rc = read_to_end(args, args.topic, "read_committed")
     ru = read_to_end(args, args.topic, "read_uncommitted")
     hw = high_watermarks(args, args.topic)
@@ -193,7 +227,7 @@ def fence(args: argparse.Namespace) -> dict:
     create_topic(args, args.topic)
     txn_id = f"{args.topic}-txn"
     a = tx_producer(args, txn_id)
-    a.init_transactions(args.timeout)
+    init_transactions(a, args)
     a.begin_transaction()
     for j in range(args.count):
         a.produce(args.topic, key=f"a-{j}", value=f"a-{j}", partition=j % args.partitions)
@@ -201,7 +235,7 @@ def fence(args: argparse.Namespace) -> dict:
 
     b = tx_producer(args, txn_id)
     t0 = time.time()
-    b.init_transactions(args.timeout)  # fences A and aborts its open transaction
+    init_transactions(b, args)  # fences A and aborts its open transaction
     c.summary["initWhileOpenMs"] = round((time.time() - t0) * 1000)
     try:
         a.commit_transaction(args.timeout)
@@ -217,12 +251,99 @@ def fence(args: argparse.Namespace) -> dict:
         b.produce(args.topic, key=f"b-{j}", value=f"b-{j}", partition=j % args.partitions)
     b.commit_transaction(args.timeout)
 
+    await_settled(args, args.topic)
     rc = read_to_end(args, args.topic, "read_committed")
     seen = sorted(v for recs in rc.values() for _, _, v in recs)
     c.summary["readCommitted"] = len(seen)
     c.equal("read_committed: only B's records", sorted(f"b-{j}" for j in range(args.count)), seen)
     ru = read_to_end(args, args.topic, "read_uncommitted")
     c.equal("read_uncommitted: A's and B's records", 2 * args.count, sum(len(v) for v in ru.values()))
+    return c.result()
+
+
+def open_and_exit(args: argparse.Namespace) -> dict:
+    """The zombie (a child process): opens a transaction, writes, and exits without ending it."""
+    producer = tx_producer(args, f"{args.topic}-txn", args.transaction_timeout_ms)
+    init_transactions(producer, args)
+    producer.begin_transaction()
+    began = time.time()
+    first: dict[str, int] = {}
+
+    def on_delivery(err, msg):
+        if err is None:
+            first[str(msg.partition())] = min(first.get(str(msg.partition()), msg.offset()), msg.offset())
+
+    for j in range(args.count):
+        producer.produce(args.topic, key=f"zombie-{j}", value=f"zombie-{j}", partition=j % args.partitions, on_delivery=on_delivery)
+    if producer.flush(args.timeout):
+        raise RuntimeError("the zombie's records were not delivered")
+    print(json.dumps({"open": True, "beganAtMs": round(began * 1000), "firstOffsets": first}), flush=True)
+    os._exit(0)  # no commit, no abort, no close: the transaction stays open
+
+
+def timeout(args: argparse.Namespace) -> dict:
+    """A transaction abandoned by its producer is aborted after transaction.timeout.ms.
+
+    A child process opens a transaction and exits; a plain producer writes after it; a
+    read_committed consumer sees those records only once the coordinator aborted the transaction
+    (not before transaction.timeout.ms), never the zombie's; then the id commits again.
+    """
+    c = Checks("timeout")
+    create_topic(args, args.topic)
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "open-and-exit", "--bootstrap-server", args.bootstrap_server,
+                            "--topic", args.topic, "--partitions", str(args.partitions), "--count", str(args.count),
+                            "--transaction-timeout-ms", str(args.transaction_timeout_ms), "--timeout", str(args.timeout)],
+                           capture_output=True, text=True, timeout=args.timeout * 3)
+    opened = next((json.loads(line) for line in child.stdout.splitlines() if line.startswith("{")), None)
+    if opened is None or not opened.get("open"):
+        raise RuntimeError(f"the zombie producer failed: exit {child.returncode} {child.stdout[-2000:]} {child.stderr[-2000:]}")
+    c.summary["zombie"] = opened
+    plain = plain_producer(args)
+    after = [f"after-{p}" for p in range(args.partitions)]
+    for p in range(args.partitions):
+        plain.produce(args.topic, key=after[p], value=after[p], partition=p)
+    if plain.flush(args.timeout):
+        raise RuntimeError("the records after the open transaction were not delivered")
+
+    consumer = Consumer({"bootstrap.servers": args.bootstrap_server, "group.id": "unused-no-commits",
+                         "isolation.level": "read_committed", "enable.auto.commit": False})
+    seen: list[str] = []
+    unblocked_at = None
+    try:
+        consumer.assign([TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in range(args.partitions)])
+        deadline = time.time() + args.wait_ms / 1000
+        while time.time() < deadline:
+            msg = consumer.poll(0.1)
+            if msg is None:
+                continue
+            if msg.error():
+                raise KafkaException(msg.error())
+            seen.append(msg.value().decode())
+            if all(a in seen for a in after):
+                unblocked_at = time.time()
+                break
+    finally:
+        consumer.close()
+    c.summary["transactionTimeoutMs"] = args.transaction_timeout_ms
+    if unblocked_at is None:
+        c.failures.append(f"read_committed did not get past the abandoned transaction within {args.wait_ms} ms "
+                          f"(transaction.timeout.ms={args.transaction_timeout_ms}); saw {seen}")
+        return c.result()
+    waited = round(unblocked_at * 1000) - opened["beganAtMs"]
+    c.summary["unblockedAfterMs"] = waited
+    c.check("the open transaction stays open at least transaction.timeout.ms", waited >= args.transaction_timeout_ms, f"{waited} ms")
+    c.equal("read_committed: only the records after the aborted transaction", sorted(after), sorted(seen))
+
+    again = tx_producer(args, f"{args.topic}-txn")
+    init_transactions(again, args)
+    again.begin_transaction()
+    for p in range(args.partitions):
+        again.produce(args.topic, key=f"b-{p}", value=f"b-{p}", partition=p)
+    again.commit_transaction(args.timeout)
+    await_settled(args, args.topic)
+    rc = read_to_end(args, args.topic, "read_committed")
+    c.equal("read_committed at the end", sorted(after + [f"b-{p}" for p in range(args.partitions)]),
+            sorted(v for recs in rc.values() for _, _, v in recs))
     return c.result()
 
 
@@ -247,7 +368,7 @@ def consume_transform_produce(args: argparse.Namespace) -> dict:
         "auto.offset.reset": "earliest",
     })
     producer = tx_producer(args, f"{args.group}-txn")
-    producer.init_transactions(args.timeout)
+    init_transactions(producer, args)
     batches = aborted_batches = aborted_records = processed = 0
     t0 = time.time()
     try:
@@ -292,6 +413,7 @@ def consume_transform_produce(args: argparse.Namespace) -> dict:
                       "abortedRecords": aborted_records, "processed": processed})
     c.equal("records processed in committed transactions", args.count, processed)
 
+    await_settled(args, args.output)
     out = read_to_end(args, args.output, "read_committed")
     copies: dict[str, int] = {}
     wrong = 0
@@ -329,7 +451,7 @@ def consume_transform_produce(args: argparse.Namespace) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=["commit-abort", "fence", "consume-transform-produce"])
+    ap.add_argument("step", choices=["commit-abort", "fence", "timeout", "consume-transform-produce", "open-and-exit"])
     ap.add_argument("--bootstrap-server", required=True)
     ap.add_argument("--topic", default="")
     ap.add_argument("--input", default="")
@@ -342,9 +464,11 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--abort-every", type=int, default=4)
+    ap.add_argument("--transaction-timeout-ms", type=int, default=3000)
+    ap.add_argument("--wait-ms", type=int, default=30000, help="timeout: how long read_committed may stay blocked")
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds, per blocking client call")
     args = ap.parse_args()
-    if args.step in ("commit-abort", "fence") and not args.topic:
+    if args.step in ("commit-abort", "fence", "timeout", "open-and-exit") and not args.topic:
         ap.error("--topic is required")
     if args.step == "consume-transform-produce" and not (args.input and args.output and args.group):
         ap.error("--input, --output and --group are required")
@@ -357,6 +481,10 @@ def main() -> int:
             summary = commit_abort(args)
         elif args.step == "fence":
             summary = fence(args)
+        elif args.step == "timeout":
+            summary = timeout(args)
+        elif args.step == "open-and-exit":
+            summary = open_and_exit(args)
         else:
             summary = consume_transform_produce(args)
     except Exception as e:  # noqa: BLE001 - report any client failure as JSON for the test's message

@@ -1,7 +1,9 @@
 // Kafka transactions with confluent-kafka-python (librdkafka), compat/python/scenario_txn.py:
 // committed and aborted transactions under read_committed and read_uncommitted, markers in the
-// high watermark, fencing by a second producer with the same transactional.id, and
-// consume-transform-produce with send_offsets_to_transaction in a classic group.
+// high watermark, fencing by a second producer with the same transactional.id, a producer
+// gone mid-transaction aborted for its timeout, and consume-transform-produce with
+// send_offsets_to_transaction in a classic group. librdkafka 2.16 uses the first
+// transaction protocol (AddPartitionsToTxn v0, AddOffsetsToTxn, EndTxn v1).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,6 +11,7 @@ import { repoRoot, startBrokerProcess, type BrokerProcess } from '../helpers/bro
 import { okSummary, requirePython, run, uniqueTopic } from './clients.js';
 
 const PARTITIONS = 3;
+const TXN_TIMEOUT_MS = 3000;
 
 let broker: BrokerProcess;
 let python: string;
@@ -17,6 +20,7 @@ before(async () => {
   python = await requirePython();
   broker = await startBrokerProcess({
     args: [
+      '--override', 'transaction.abort.timed.out.transaction.cleanup.interval.ms=1000',
       '--override', 'transaction.state.log.num.partitions=3',
       '--override', 'group.initial.rebalance.delay.ms=0',
     ],
@@ -46,6 +50,13 @@ test('fencing: a second producer with the same transactional.id aborts the first
   const s = await step('fence', ['--topic', uniqueTopic('py-txn-fence'), '--count', '6']);
   assert.equal(s['fencedCommitFatal'], true);
   assert.equal(s['readCommitted'], 6);
+});
+
+test('a producer that exits mid-transaction: aborted after transaction.timeout.ms; read_committed then gets past it', async () => {
+  // Kafka checks for timed-out transactions every 10 s by default (Tributary: 1 s, the override above).
+  const s = await step('timeout', ['--topic', uniqueTopic('py-txn-timeout'), '--count', '6',
+    '--transaction-timeout-ms', String(TXN_TIMEOUT_MS), '--wait-ms', '30000']);
+  assert.ok(Number(s['unblockedAfterMs']) >= TXN_TIMEOUT_MS, `unblocked after ${s['unblockedAfterMs']} ms`);
 });
 
 test('consume-transform-produce: send_offsets_to_transaction in a classic group, every 4th batch aborted and redone; output exactly once', async () => {

@@ -85,6 +85,12 @@ final class Cli {
     return b == null ? null : new String(b, StandardCharsets.UTF_8);
   }
 
+  /** One JSON object from a line (a child process's summary). */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> parseJson(String line) throws JsonProcessingException {
+    return JSON.readValue(line, Map.class);
+  }
+
   /** Prints one JSON line on stdout (what the tests parse). */
   static void printJson(Object value) {
     try {
@@ -95,7 +101,7 @@ final class Cli {
     }
   }
 
-  /** An exception's class and message, the cause chain's innermost one first-class. */
+  /** The exception that explains a failure (past ExecutionException and KafkaException wrappers): class and message. */
   static String describe(Throwable t) {
     Throwable root = t;
     while ((root instanceof ExecutionException || root.getClass().getName().endsWith("KafkaException"))

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,8 +16,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -73,7 +76,7 @@ public final class TxnScenarios {
   public static void main(String[] args) throws Exception {
     if (args.length == 0) new Cli("TxnScenarios", USAGE, args).fail("missing scenario");
     String scenario = args[0];
-    Cli cli = new Cli("TxnScenarios", USAGE, java.util.Arrays.copyOfRange(args, 1, args.length));
+    Cli cli = new Cli("TxnScenarios", USAGE, Arrays.copyOfRange(args, 1, args.length));
     int code;
     try {
       code = switch (scenario) {
@@ -170,6 +173,7 @@ public final class TxnScenarios {
     Map<Integer, Long> hw = new TreeMap<>();
     // Small fetches: each Fetch answer covers a few batches, so its aborted-transaction list must
     // match the range it returns, not the whole log.
+    c.put("settleMs", awaitSettled(bootstrap, topic));
     Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, lso, 256);
     Map<Integer, List<Rec>> ru = readToEnd(bootstrap, topic, "read_uncommitted", timeoutMs, hw, 256);
     Map<Integer, List<Rec>> rcBig = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
@@ -240,7 +244,7 @@ public final class TxnScenarios {
       open.put("producerEpoch", (int) d.producerEpoch());
       c.equal("open: DescribeTransactions state", "Ongoing", d.state().toString());
       c.equal("open: DescribeTransactions partitions", firstOffset.keySet(),
-          new java.util.TreeSet<>(d.topicPartitions().stream().map(TopicPartition::partition).toList()));
+          new TreeSet<>(d.topicPartitions().stream().map(TopicPartition::partition).toList()));
       c.equal("open: DescribeTransactions timeout", 60_000L, (long) d.transactionTimeoutMs());
       c.check("open: DescribeTransactions start time", d.transactionStartTimeMs().isPresent(), "absent");
       c.equal("open: DescribeTransactions producer id matches ListTransactions",
@@ -268,6 +272,7 @@ public final class TxnScenarios {
       }
       open.put("stateAfterCommit", state);
       c.equal("after commit: DescribeTransactions state (within 10 s)", "CompleteCommit", state);
+      awaitSettled(bootstrap, topic);
       Map<Integer, List<Rec>> rc2 = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
       long released = rc2.values().stream().flatMap(List::stream).filter(r -> r.value().startsWith("open-") || r.value().equals("after-open")).count();
       c.equal("after commit: read_committed sees the transaction and the record after it", (long) perTxn + 1, released);
@@ -350,6 +355,7 @@ public final class TxnScenarios {
       c.put("liveZombieCommit", fencedBy == null ? "succeeded" : fencedBy);
       c.check("a fenced producer's commitTransaction fails", fencedBy != null
           && (fencedBy.equals("ProducerFencedException") || fencedBy.equals("InvalidProducerEpochException")), fencedBy);
+      awaitSettled(bootstrap, topic);
       Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
       List<String> seen = values(rc);
       c.put("readCommitted", seen.size());
@@ -406,6 +412,7 @@ public final class TxnScenarios {
       for (int p = 0; p < partitions; p++) b.send(new ProducerRecord<>(topic, p, "b-" + p, "b-" + p));
       b.commitTransaction();
     }
+    awaitSettled(bootstrap, topic);
     Map<Integer, List<Rec>> rc = readToEnd(bootstrap, topic, "read_committed", timeoutMs, new TreeMap<>());
     List<String> expected = new ArrayList<>(after);
     for (int p = 0; p < partitions; p++) expected.add("b-" + p);
@@ -431,8 +438,7 @@ public final class TxnScenarios {
         if (line.startsWith("{")) break;
       }
       if (line == null) throw new IllegalStateException("the zombie producer exited (" + child.waitFor() + ") before opening its transaction");
-      @SuppressWarnings("unchecked")
-      Map<String, Object> opened = new com.fasterxml.jackson.databind.ObjectMapper().readValue(line, Map.class);
+      Map<String, Object> opened = Cli.parseJson(line);
       if (!Boolean.TRUE.equals(opened.get("open"))) throw new IllegalStateException("the zombie producer failed: " + line);
       return opened;
     } finally {
@@ -586,6 +592,7 @@ public final class TxnScenarios {
         .put("abortedBatches", abortedBatches).put("abortedRecords", abortedRecords).put("processed", processed);
     c.equal("records processed in committed transactions", count, processed);
 
+    awaitSettled(bootstrap, output);
     Map<Integer, List<Rec>> out = readToEnd(bootstrap, output, "read_committed", timeoutMs, new TreeMap<>());
     Map<String, Integer> copies = new HashMap<>();
     int wrong = 0;
@@ -701,6 +708,22 @@ public final class TxnScenarios {
   }
 
   /**
+   * Waits (up to 10 s) until no partition of the topic has a transaction in doubt, that is until
+   * the last stable offset equals the high watermark everywhere. Kafka answers EndTxn once the
+   * outcome is logged and writes the markers after, so right after commitTransaction the LSO may
+   * still be short of the end. Returns how long it took; a broker that never gets there is left to
+   * the checks that follow (they see the missing records).
+   */
+  private static long awaitSettled(String bootstrap, String topic) throws InterruptedException {
+    long t0 = System.currentTimeMillis();
+    while (System.currentTimeMillis() - t0 < 10_000) {
+      if (endOffsets(bootstrap, topic, "read_committed").equals(endOffsets(bootstrap, topic, "read_uncommitted"))) break;
+      Thread.sleep(100);
+    }
+    return System.currentTimeMillis() - t0;
+  }
+
+  /**
    * Reads every partition from the beginning (assign, no group) up to the end offsets this
    * isolation level sees at the start (written to endsOut); fails if that takes over timeoutMs.
    */
@@ -745,7 +768,7 @@ public final class TxnScenarios {
    * wall-clock time it first held, or -1 after waitMs.
    */
   private static long pollUntil(String bootstrap, String topic, String isolation, long waitMs, List<String> seen,
-      java.util.function.Predicate<List<String>> done) {
+      Predicate<List<String>> done) {
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(bootstrap, isolation))) {
       List<TopicPartition> tps = partitionsOf(consumer, topic);
       consumer.assign(tps);
