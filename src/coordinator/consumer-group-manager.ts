@@ -4,9 +4,11 @@
 // server-side assignors, revocation before assignment, and session and
 // rebalance timeouts that fence members.
 //
-// State is in memory only: a restart loses the members (they rejoin with
-// epoch 0 after UNKNOWN_MEMBER_ID) but committed offsets are persisted by the
-// offset manager and survive.
+// Every change is written to __consumer_offsets in Kafka's record formats
+// (consumer-group-records.ts) before the member hears of it, and replayed on
+// load: after a restart the group keeps its epochs and assignments, members
+// carry on heartbeating with their epoch, and the loaded members' sessions
+// restart (those that do not come back are fenced by their session timeout).
 
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/generated/index.js';
@@ -18,8 +20,9 @@ import { ClassicGroup } from './classic-group.js';
 import type { ClassicGroupManager } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
+import { changedRecords, replayConsumerGroupRecord } from './consumer-group-records.js';
 import { fail, type Group } from './group.js';
-import type { CoordinatorRecord } from './records.js';
+import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
 
 const log = createLogger('group-coordinator');
@@ -103,6 +106,10 @@ export interface DescribedConsumerGroup {
 
 const sessionKey = (g: string, m: string) => `consumer-session-${g}-${m}`;
 const rebalanceKey = (g: string, m: string) => `consumer-rebalance-${g}-${m}`;
+
+function signatureOf(topics: readonly TopicMetadata[]): string {
+  return topics.map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).join(',');
+}
 
 function toWire(a: Assignment): TopicPartitions[] {
   return [...a].filter(([, s]) => s.size > 0).map(([topicId, s]) => ({ topicId, partitions: [...s].sort((x, y) => x - y) }));
@@ -248,13 +255,14 @@ export class ConsumerGroupManager {
     }
     member.clientId = info.clientId;
     member.clientHost = info.clientHost;
+    group.dirtyMembers.add(member.memberId);
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
 
     // Topics created, deleted or grown since the last assignment change the group epoch too.
-    const signature = this.metadataSignature(group);
-    if (signature !== group.metadataSignature) {
+    const metadata = this.subscriptionMetadata(group);
+    if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
       if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      group.metadataSignature = signature;
+      group.subscriptionMetadata = metadata;
     }
     if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
 
@@ -271,7 +279,7 @@ export class ConsumerGroupManager {
       memberEpoch: member.memberEpoch,
       heartbeatIntervalMs: this.config.consumerHeartbeatIntervalMs,
       assignment: assignmentChanged || fullRequest ? { topicPartitions: toWire(member.assigned) } : null,
-    }, records, false);
+    }, [...records, ...changedRecords(group)], false);
   }
 
   /** Kafka's throwIfMemberEpochIsInvalid: a lost response lets the previous epoch through when nothing extra is owned. */
@@ -303,7 +311,7 @@ export class ConsumerGroupManager {
     return result<HeartbeatResult>({
       errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: req.memberEpoch,
       heartbeatIntervalMs: 0, assignment: null,
-    }, [], false);
+    }, changedRecords(group), false);
   }
 
   private removeMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string): void {
@@ -362,8 +370,10 @@ export class ConsumerGroupManager {
     return out;
   }
 
-  private metadataSignature(group: ConsumerGroup): string {
-    return [...this.subscribedTopics(group).values()].map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).sort().join(',');
+  /** The subscribed topics as ConsumerGroupPartitionMetadata records them, sorted by name. */
+  private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
+    return [...this.subscribedTopics(group).values()].map((t) => ({ name: t.name, topicId: t.topicId, partitionCount: t.partitionCount }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private assignorFor(group: ConsumerGroup): PartitionAssignor {
@@ -389,6 +399,7 @@ export class ConsumerGroupManager {
     group.targetAssignment.clear();
     for (const [id, a] of target) group.targetAssignment.set(id, a);
     group.assignmentEpoch = group.groupEpoch;
+    group.allMembersDirty = true;
   }
 
   /** Kafka's CurrentAssignmentBuilder: moves a member one step towards its target. */
@@ -415,8 +426,7 @@ export class ConsumerGroupManager {
       member.assigned = keep;
       member.pendingRevocation = revoke;
       member.state = 'unrevoked';
-      const timeoutMs = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.config.consumerSessionTimeoutMs;
-      this.schedule(rebalanceKey(group.groupId, member.memberId), timeoutMs, () => this.fence(group.groupId, member.memberId, 'did not revoke its partitions within the rebalance timeout'));
+      this.scheduleRebalanceTimeout(group, member);
       return;
     }
     const others = group.ownedByOthers(member.memberId);
@@ -449,6 +459,12 @@ export class ConsumerGroupManager {
     }
   }
 
+  private scheduleRebalanceTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    const timeoutMs = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.config.consumerSessionTimeoutMs;
+    this.schedule(rebalanceKey(group.groupId, member.memberId), timeoutMs,
+      () => this.fence(group.groupId, member.memberId, 'did not revoke its partitions within the rebalance timeout'));
+  }
+
   private scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
     this.schedule(sessionKey(group.groupId, member.memberId), this.config.consumerSessionTimeoutMs,
       () => this.fence(group.groupId, member.memberId, 'session timed out'));
@@ -458,7 +474,10 @@ export class ConsumerGroupManager {
     const group = this.groups.get(groupId);
     if (group instanceof ConsumerGroup) {
       const member = group.members.get(memberId);
-      if (member !== undefined) this.removeMember(group, member, `fenced: ${why}`);
+      if (member !== undefined) {
+        this.removeMember(group, member, `fenced: ${why}`);
+        return result(undefined, changedRecords(group), false);
+      }
     }
     return result(undefined, [], false);
   }
@@ -488,14 +507,59 @@ export class ConsumerGroupManager {
     };
   }
 
-  /** Drops every timer of the consumer groups (the coordinator stops). */
-  cancelAll(): void {
+  // -------------------------------------------------------------------------
+  // Loading from __consumer_offsets
+
+  /** Applies a consumer group record read back from the log (or a tombstone written with replay). */
+  replay(record: ConsumerGroupRecord): void {
+    const groupId = record.key.group;
+    const existing = this.groups.get(groupId);
+    if (record.type === 'consumer-group-metadata' && record.value === null) {
+      // The group is deleted: its members' tombstones came first.
+      if (existing instanceof ConsumerGroup) {
+        this.cancelTimers(existing);
+        this.groups.delete(groupId);
+      }
+      return;
+    }
+    let group: ConsumerGroup;
+    if (existing instanceof ConsumerGroup) {
+      group = existing;
+    } else {
+      if (record.value === null) return;
+      if (existing instanceof ClassicGroup) {
+        // A simple classic group (made by offsets replayed first) is not backed by records of its own: the
+        // consumer group replaces it, as in Kafka's getOrMaybeCreatePersistedConsumerGroup.
+        if (!existing.isEmpty() || existing.protocolType !== null) throw new Error(`group ${groupId} is a classic group, not a consumer group`);
+        this.classic.removeGroup(groupId);
+      }
+      group = new ConsumerGroup(groupId);
+      this.groups.set(groupId, group);
+    }
+    replayConsumerGroupRecord(group, record, (id) => new ConsumerGroupMember(id));
+  }
+
+  /** After loading: the loaded members' session timeouts start, and revoking members get their rebalance timeout. */
+  onLoaded(): void {
     for (const g of this.groups.values()) {
       if (!(g instanceof ConsumerGroup)) continue;
-      for (const id of g.members.keys()) {
-        this.timer.cancel(sessionKey(g.groupId, id));
-        this.timer.cancel(rebalanceKey(g.groupId, id));
+      for (const m of g.members.values()) {
+        this.scheduleSession(g, m);
+        if (m.state === 'unrevoked') this.scheduleRebalanceTimeout(g, m);
       }
+      if (g.members.size > 0) log.info('loaded consumer group', { group: g.groupId, groupEpoch: g.groupEpoch, members: g.members.size, state: g.state() });
     }
+  }
+
+  private cancelTimers(group: ConsumerGroup): void {
+    for (const id of group.members.keys()) {
+      this.timer.cancel(sessionKey(group.groupId, id));
+      this.timer.cancel(rebalanceKey(group.groupId, id));
+    }
+  }
+
+  /** Drops every timer of the consumer groups (the coordinator stops). */
+  cancelAll(): void {
+    for (const g of this.groups.values()) if (g instanceof ConsumerGroup) this.cancelTimers(g);
   }
 }

@@ -9,6 +9,8 @@
 import { ErrorCode } from '../protocol/generated/index.js';
 import { assignmentsEqual, type Assignment } from './assignors/assignor.js';
 import { fail, type Group, type GroupType, type OffsetExpirationCondition } from './group.js';
+import { groupTombstones } from './consumer-group-records.js';
+import type { TopicMetadata } from './consumer-group-manager.js';
 import type { CoordinatorRecord } from './records.js';
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
@@ -49,11 +51,20 @@ export class ConsumerGroup implements Group {
   readonly targetAssignment = new Map<string, Assignment>();
   groupEpoch = 0;
   assignmentEpoch = 0;
-  /** The subscribed topics' ids and partition counts the target assignment was computed from. */
-  metadataSignature = '';
+  /** The subscribed topics (sorted by name) the group epoch was last bumped for (ConsumerGroupPartitionMetadata). */
+  subscriptionMetadata: TopicMetadata[] = [];
   /** Instance id -> member id of static members. */
   readonly staticMembers = new Map<string, string>();
   dead = false;
+
+  // What __consumer_offsets holds for this group (see consumer-group-records.ts).
+  /** Record slot -> the encoded value last written or replayed. */
+  readonly persisted = new Map<string, Buffer>();
+  /** Members that have records in the log. */
+  readonly persistedMembers = new Set<string>();
+  /** Members changed since the records were last written; all of them after a new target assignment. */
+  readonly dirtyMembers = new Set<string>();
+  allMembersDirty = false;
 
   constructor(readonly groupId: string) {}
 
@@ -126,8 +137,8 @@ export class ConsumerGroup implements Group {
     return { baseTimestamp: (o) => o.commitTimestampMs };
   }
 
-  createGroupTombstoneRecords(_records: CoordinatorRecord[]): void {
-    // Consumer group state is kept in memory only (members rejoin after a restart); only offsets are persisted.
+  createGroupTombstoneRecords(records: CoordinatorRecord[]): void {
+    groupTombstones(this, records);
   }
 
   /** Partitions owned (assigned or pending revocation) by members other than `exceptMemberId`: "topicId:partition". */

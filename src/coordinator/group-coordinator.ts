@@ -126,6 +126,7 @@ export class GroupCoordinator {
         if (this.state !== 'loading') return;
         this.state = 'active';
         for (const r of this.classic.onLoaded()) void this.write(r).catch(() => {});
+        this.consumer.onLoaded();
         this.scheduleCleanup();
       },
       (err: unknown) => {
@@ -258,8 +259,11 @@ export class GroupCoordinator {
         this.classic.replayGroupMetadata(record.key.group, record.value);
         break;
       case 'unknown':
-        // KIP-848 and later record types: not handled by this coordinator yet.
+        // Share and streams group records: not handled by this coordinator.
         this.unknownRecords++;
+        break;
+      default:
+        this.consumer.replay(record);
         break;
     }
   }
@@ -530,7 +534,6 @@ export class GroupCoordinator {
           group.createGroupTombstoneRecords(records);
           return { records, response: undefined, replay: true };
         });
-        this.forgetConsumerGroup(groupId);
         log.info('deleted group', { group: groupId });
         out.push({ groupId, errorCode: ErrorCode.NONE });
       } catch (err) {
@@ -551,10 +554,7 @@ export class GroupCoordinator {
       const records: CoordinatorRecord[] = [];
       const allExpired = this.offsets.cleanupExpiredOffsets(groupId, records);
       const group = this.groups.get(groupId);
-      if (allExpired && group !== undefined && group.isEmpty()) {
-        group.createGroupTombstoneRecords(records);
-        this.forgetConsumerGroup(groupId);
-      }
+      if (allExpired && group !== undefined && group.isEmpty()) group.createGroupTombstoneRecords(records);
       if (records.length === 0) continue;
       tombstones += records.length;
       void this.write({ records, response: undefined, replay: true });
@@ -578,12 +578,6 @@ export class GroupCoordinator {
 
   committedOffset(groupId: string, topic: string, partition: number): number | undefined {
     return this.offsets.committed(groupId, topic, partition)?.committedOffset;
-  }
-
-  /** Consumer groups have no record of their own to replay a tombstone of: an empty one is dropped directly. */
-  private forgetConsumerGroup(groupId: string): void {
-    const group = this.groups.get(groupId);
-    if (group?.type === 'consumer' && group.isEmpty()) this.groups.delete(groupId);
   }
 
   private errorOf(err: unknown, api: string): ErrorCode {
