@@ -200,22 +200,25 @@ export class ConsumerGroupManager {
 
     const records: CoordinatorRecord[] = [];
     const group = this.getOrMaybeCreateGroup(req.groupId, req.memberEpoch === 0, records);
+    // Kafka's throwIfConsumerGroupIsFull: only members already in the group get in once it is full.
+    if (group.members.size >= this.config.consumerMaxSize && (req.memberId === '' || !group.members.has(req.memberId))) {
+      fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+    }
     let member = group.members.get(req.memberId);
     const owned = req.topicPartitions === null ? null : fromWire(req.topicPartitions);
 
     if (req.memberEpoch === 0) {
-      if (member === undefined) {
-        if (group.members.size >= this.config.consumerMaxSize) {
-          fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+      // v0: the coordinator names the member; v1 (KIP-1082): the client does.
+      const memberId = req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url');
+      const holder = req.instanceId === null ? undefined : this.staticMember(group, req.instanceId);
+      if (holder !== undefined) {
+        // KIP-848 static membership: the instance id can be taken over only once its member left with epoch -2.
+        if (holder.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+          fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${req.instanceId} cannot join the group because the instance id is owned by ${holder.memberId} member.`);
         }
-        if (req.instanceId !== null) {
-          const holder = group.staticMembers.get(req.instanceId);
-          if (holder !== undefined && group.members.has(holder)) {
-            fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder} with instance id ${req.instanceId} is not released yet.`);
-          }
-        }
-        // v0: the coordinator names the member; v1 (KIP-1082): the client does.
-        member = new ConsumerGroupMember(req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url'));
+        member = this.replaceStaticMember(group, holder, memberId);
+      } else if (member === undefined) {
+        member = new ConsumerGroupMember(memberId);
         group.members.set(member.memberId, member);
         group.groupEpoch++;
         log.info('member joined consumer group', { group: group.groupId, member: member.memberId, groupEpoch: group.groupEpoch });
@@ -226,6 +229,12 @@ export class ConsumerGroupManager {
         member.memberEpoch = 0;
         member.state = 'stable';
       }
+    } else if (req.instanceId !== null) {
+      const holder = this.staticMember(group, req.instanceId);
+      if (holder === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+      this.throwIfInstanceIdIsFenced(holder, req.memberId, req.instanceId);
+      member = holder;
+      this.throwIfMemberEpochIsInvalid(member, req.memberEpoch, owned);
     } else {
       if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${group.groupId}.`);
       this.throwIfMemberEpochIsInvalid(member, req.memberEpoch, owned);
@@ -295,23 +304,73 @@ export class ConsumerGroupManager {
 
   private leave(req: HeartbeatRequest): CoordinatorResult<HeartbeatResult> {
     const group = this.groups.get(req.groupId);
+    if (!(group instanceof ConsumerGroup)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    const response = result<HeartbeatResult>({
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null,
+    }, [], false);
     let member: ConsumerGroupMember | undefined;
-    if (group instanceof ConsumerGroup) {
+    if (req.instanceId === null) {
       member = group.members.get(req.memberId);
-      if (member === undefined && req.instanceId !== null) {
-        const id = group.staticMembers.get(req.instanceId);
-        if (id !== undefined) member = group.members.get(id);
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    } else {
+      member = this.staticMember(group, req.instanceId);
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+      this.throwIfInstanceIdIsFenced(member, req.memberId, req.instanceId);
+      if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        // KIP-848 static membership: the member leaves for now but keeps its partitions (nobody else gets them)
+        // until its session times out, so that the instance coming back under the same instance id takes them over.
+        member.memberEpoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH;
+        member.pendingRevocation = new Map();
+        group.dirtyMembers.add(member.memberId);
+        log.info('static member left the consumer group temporarily', { group: group.groupId, member: member.memberId, instanceId: req.instanceId });
+        response.records = changedRecords(group);
+        return response;
       }
     }
-    if (!(group instanceof ConsumerGroup)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
-    if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-    // A static member leaving temporarily (-2) gives its partitions back like any other here:
-    // it rejoins with epoch 0 under the same instance id and gets an assignment again.
     this.removeMember(group, member, 'left the group');
-    return result<HeartbeatResult>({
-      errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: req.memberEpoch,
-      heartbeatIntervalMs: 0, assignment: null,
-    }, changedRecords(group), false);
+    response.records = changedRecords(group);
+    return response;
+  }
+
+  /** The member holding an instance id. */
+  private staticMember(group: ConsumerGroup, instanceId: string): ConsumerGroupMember | undefined {
+    const id = group.staticMembers.get(instanceId);
+    return id === undefined ? undefined : group.members.get(id);
+  }
+
+  private throwIfInstanceIdIsFenced(holder: ConsumerGroupMember, memberId: string, instanceId: string): void {
+    if (holder.memberId !== memberId) {
+      fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${holder.memberId}.`);
+    }
+  }
+
+  /**
+   * A static member comes back under a new member id (Kafka's replaceMember): the new member takes over the
+   * old one's subscription, target assignment and partitions at epoch 0, without a new group epoch.
+   */
+  private replaceStaticMember(group: ConsumerGroup, old: ConsumerGroupMember, memberId: string): ConsumerGroupMember {
+    const m = new ConsumerGroupMember(memberId);
+    m.instanceId = old.instanceId;
+    m.rackId = old.rackId;
+    m.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+    m.clientId = old.clientId;
+    m.clientHost = old.clientHost;
+    m.subscribedTopicNames = old.subscribedTopicNames;
+    m.subscribedTopicRegex = old.subscribedTopicRegex;
+    m.serverAssignor = old.serverAssignor;
+    m.assigned = copyAssignment(old.assigned);
+    m.memberEpoch = 0;
+    m.previousMemberEpoch = 0;
+    const target = group.targetAssignment.get(old.memberId);
+    group.members.delete(old.memberId);
+    group.targetAssignment.delete(old.memberId);
+    this.timer.cancel(sessionKey(group.groupId, old.memberId));
+    this.timer.cancel(rebalanceKey(group.groupId, old.memberId));
+    group.members.set(memberId, m);
+    if (target !== undefined) group.targetAssignment.set(memberId, target);
+    group.staticMembers.set(m.instanceId!, memberId);
+    log.info('static member re-joined the consumer group', { group: group.groupId, instanceId: m.instanceId, member: memberId, replaced: old.memberId });
+    return m;
   }
 
   private removeMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string): void {
