@@ -2,12 +2,13 @@
 // answers it: a leave with epoch -2 keeps the member and its partitions for
 // the session timeout, the instance coming back under a new member id takes
 // them over at once without a new group epoch, and the instance id errors
-// (UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID).
+// (UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID); and
+// group.consumer.max.size (GROUP_MAX_SIZE_REACHED).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
-import { beat, describe, join, logRecords, restart, short } from './consumer-helpers.js';
-import { harness, settle, type Harness } from './helpers.js';
+import { beat, describe, hb, join, logRecords, restart, short } from './consumer-helpers.js';
+import { harness, info, settle, type Harness } from './helpers.js';
 
 async function twoMembers(): Promise<Harness> {
   const h = await harness();
@@ -98,4 +99,17 @@ test('instance id errors: unreleased, fenced, unknown', async () => {
   assert.deepEqual([describe(h).groupEpoch, describe(h).members.map((m) => m.id)], [3, ['a']]);
   // Nothing changed for the others meanwhile.
   assert.equal((await beat(h, 'a', 2, null, { instanceId: 'i-a' })).errorCode, ErrorCode.NONE);
+});
+
+test('group.consumer.max.size: a member beyond it gets GROUP_MAX_SIZE_REACHED; members already in carry on', async () => {
+  const h = await harness({ consumerMaxSize: 2 });
+  await h.store.createTopic({ name: 't', partitions: 2, configs: {}, validateOnly: false });
+  await join(h, 'a');
+  await join(h, 'b');
+  const third = await h.coordinator.consumerGroupHeartbeat(info(1), hb({ memberId: 'c', rebalanceTimeoutMs: 1000, subscribedTopicNames: ['t'], topicPartitions: [] }));
+  assert.deepEqual([ErrorCode[third.errorCode], third.errorMessage], ['GROUP_MAX_SIZE_REACHED', 'The consumer group has reached its maximum capacity of 2 members.']);
+  assert.equal((await beat(h, 'a', 1, null)).errorCode, ErrorCode.NONE);
+  // Once a member leaves there is room again.
+  assert.equal((await beat(h, 'b', -1, null)).errorCode, ErrorCode.NONE);
+  assert.equal((await join(h, 'c')).errorCode, ErrorCode.NONE);
 });
