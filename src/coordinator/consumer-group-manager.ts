@@ -39,13 +39,18 @@ export interface ConsumerGroupConfig {
   consumerMaxSize: number;
   /** group.consumer.assignors: the first is the default. */
   consumerAssignors: string[];
+  /** group.consumer.migration.policy (KIP-848 online upgrade/downgrade between classic and consumer groups). */
+  consumerMigrationPolicy: ConsumerGroupMigrationPolicy;
 }
+
+export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional';
 
 export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
   consumerSessionTimeoutMs: 45_000,
   consumerHeartbeatIntervalMs: 5000,
   consumerMaxSize: 2147483647,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
 };
 
 export interface TopicPartitions {
@@ -396,6 +401,15 @@ export class ConsumerGroupManager {
       // and the members, unknown now, rejoin with epoch 0 (which converts it back).
       fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
     } else if (!(create && existing instanceof ClassicGroup && existing.isEmpty())) {
+      if (create && existing instanceof ClassicGroup) {
+        // Kafka converts a non-empty classic group whose members use the consumer protocol when the policy
+        // allows an upgrade; that online upgrade (classic members inside a consumer group) is not implemented
+        // here, so the answer is Kafka's answer for a disabled upgrade.
+        const upgrade = this.config.consumerMigrationPolicy === 'upgrade' || this.config.consumerMigrationPolicy === 'bidirectional';
+        log.info(upgrade
+          ? 'cannot upgrade a non-empty classic group to a consumer group: online upgrade with members is not supported'
+          : 'cannot upgrade classic group to consumer group because the online upgrade is disabled', { group: groupId });
+      }
       fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     } else {
       // Online upgrade of an empty classic group: its offsets stay, its classic record goes.
@@ -615,6 +629,21 @@ export class ConsumerGroupManager {
       this.timer.cancel(sessionKey(group.groupId, id));
       this.timer.cancel(rebalanceKey(group.groupId, id));
     }
+  }
+
+  /**
+   * Kafka's maybeDeleteEmptyConsumerGroup: a classic JoinGroup turns an empty consumer group into a classic
+   * group (whatever the migration policy); the consumer group goes, its offsets stay. Returns its tombstones.
+   */
+  deleteIfEmpty(groupId: string): CoordinatorRecord[] {
+    const group = this.groups.get(groupId);
+    if (!(group instanceof ConsumerGroup) || !group.isEmpty()) return [];
+    const records: CoordinatorRecord[] = [];
+    group.createGroupTombstoneRecords(records);
+    this.cancelTimers(group);
+    this.groups.delete(groupId);
+    log.info('converted an empty consumer group to a classic group', { group: groupId });
+    return records;
   }
 
   /** Drops every timer of the consumer groups (the coordinator stops). */

@@ -23,10 +23,11 @@ import {
   type ListedGroup, type SyncRequest,
 } from './classic-group-manager.js';
 import { Deferred, joinResult, syncResult, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
-import { appendErrorToResponseError, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
+import { EMPTY_RESULT, appendErrorToResponseError, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
+import { ConsumerGroup } from './consumer-group.js';
 import { CoordinatorError, type Group } from './group.js';
 import {
-  ConsumerGroupManager, DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type DescribedConsumerGroup, type HeartbeatRequest as ConsumerHeartbeatRequest,
+  ConsumerGroupManager, DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type ConsumerGroupMigrationPolicy, type DescribedConsumerGroup, type HeartbeatRequest as ConsumerHeartbeatRequest,
   type HeartbeatResult as ConsumerHeartbeatResult,
 } from './consumer-group-manager.js';
 import { groupPartition } from './java-compat.js';
@@ -374,7 +375,20 @@ export class GroupCoordinator {
     if (!(await this.ensureTopic())) return joinResult({ memberId: req.memberId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
     const future = new Deferred<JoinGroupResult>();
     try {
-      await this.execute(() => this.classic.join(info, req, future));
+      await this.execute(() => {
+        const existing = this.groups.get(req.groupId);
+        if (existing instanceof ConsumerGroup && !existing.isEmpty()) {
+          // Kafka 4 takes a classic member into a non-empty consumer group (KIP-848 mixed groups); that is not
+          // implemented here, so it is refused with the error Kafka gives a classic member whose group cannot
+          // take it (a clear, fatal error for the client instead of a rejoin loop).
+          log.warn('a classic-protocol member cannot join a consumer group that has consumer-protocol members', { group: req.groupId, member: req.memberId });
+          future.complete(joinResult({ memberId: req.memberId, errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL }));
+          return EMPTY_RESULT;
+        }
+        const tombstones = this.consumer.deleteIfEmpty(req.groupId);
+        const res = this.classic.join(info, req, future);
+        return tombstones.length === 0 ? res : { ...res, records: [...tombstones, ...res.records] };
+      });
     } catch (err) {
       future.complete(joinResult({ errorCode: this.errorOf(err, 'JoinGroup') }));
     }
@@ -588,7 +602,7 @@ export class GroupCoordinator {
 }
 
 /** The coordinator's settings from the broker configuration (Kafka's property names). */
-export function groupCoordinatorConfigFrom(config: { int(name: string): number; long(name: string): number; list(name: string): string[] }): GroupCoordinatorConfig {
+export function groupCoordinatorConfigFrom(config: { int(name: string): number; long(name: string): number; list(name: string): string[]; string(name: string): string }): GroupCoordinatorConfig {
   return {
     ...DEFAULT_GROUP_COORDINATOR_CONFIG,
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
@@ -606,6 +620,7 @@ export function groupCoordinatorConfigFrom(config: { int(name: string): number; 
     consumerHeartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
     consumerMaxSize: config.int('group.consumer.max.size'),
     consumerAssignors: config.list('group.consumer.assignors').map((a) => a.trim().toLowerCase()).filter((a) => a !== ''),
+    consumerMigrationPolicy: config.string('group.consumer.migration.policy').toLowerCase() as ConsumerGroupMigrationPolicy,
   };
 }
 

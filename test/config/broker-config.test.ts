@@ -311,3 +311,9 @@ test('KIP-848 consumer group bounds are checked as Kafka\'s GroupCoordinatorConf
   const c = loadBrokerConfig({ overrides: ['group.consumer.session.timeout.ms=6000', 'group.consumer.min.session.timeout.ms=6000', 'group.consumer.heartbeat.interval.ms=500', 'group.consumer.min.heartbeat.interval.ms=500'] });
   assert.deepEqual([c.int('group.consumer.session.timeout.ms'), c.int('group.consumer.heartbeat.interval.ms')], [6000, 500]);
 });
+
+test('group.consumer.migration.policy: Kafka\'s four values, any case', () => {
+  assert.equal(loadBrokerConfig({}).string('group.consumer.migration.policy'), 'bidirectional');
+  assert.equal(loadBrokerConfig({ overrides: ['group.consumer.migration.policy=DOWNGRADE'] }).string('group.consumer.migration.policy'), 'DOWNGRADE');
+  configError(() => loadBrokerConfig({ overrides: ['group.consumer.migration.policy=sideways'] }), /Invalid value sideways for configuration group\.consumer\.migration\.policy/);
+});
