@@ -20,7 +20,7 @@ import { ClassicGroup } from './classic-group.js';
 import type { ClassicGroupManager } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
-import { changedRecords, replayConsumerGroupRecord } from './consumer-group-records.js';
+import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
 import { fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
@@ -286,14 +286,14 @@ export class ConsumerGroupManager {
 
     const assignmentChanged = before.epoch !== member.memberEpoch || !assignmentsEqual(before.assigned, member.assigned);
     const fullRequest = req.memberEpoch === 0 || (owned !== null && !assignmentsEqual(owned, member.assigned));
-    return result<HeartbeatResult>({
+    return this.withChanges(result<HeartbeatResult>({
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
       heartbeatIntervalMs: this.config.consumerHeartbeatIntervalMs,
       assignment: assignmentChanged || fullRequest ? { topicPartitions: toWire(member.assigned) } : null,
-    }, [...records, ...changedRecords(group)], false);
+    }, records, false), group);
   }
 
   /** Kafka's throwIfMemberEpochIsInvalid: a lost response lets the previous epoch through when nothing extra is owned. */
@@ -328,13 +328,25 @@ export class ConsumerGroupManager {
         member.pendingRevocation = new Map();
         group.dirtyMembers.add(member.memberId);
         log.info('static member left the consumer group temporarily', { group: group.groupId, member: member.memberId, instanceId: req.instanceId });
-        response.records = changedRecords(group);
-        return response;
+        return this.withChanges(response, group);
       }
     }
     this.removeMember(group, member, 'left the group');
-    response.records = changedRecords(group);
-    return response;
+    return this.withChanges(response, group);
+  }
+
+  /**
+   * Appends the group's changed records to the result's own; should they not
+   * be written, the next change of the group writes them again.
+   */
+  private withChanges<T>(res: CoordinatorResult<T>, group: ConsumerGroup): CoordinatorResult<T> {
+    const changed = changedRecords(group);
+    if (changed.length === 0) return res;
+    res.records = [...res.records, ...changed];
+    res.onAppended = (error) => {
+      if (error !== null) markUnwritten(group, changed);
+    };
+    return res;
   }
 
   /** The member holding an instance id. */
@@ -549,7 +561,7 @@ export class ConsumerGroupManager {
       const member = group.members.get(memberId);
       if (member !== undefined) {
         this.removeMember(group, member, `fenced: ${why}`);
-        return result(undefined, changedRecords(group), false);
+        return this.withChanges(result(undefined, [], false), group);
       }
     }
     return result(undefined, [], false);

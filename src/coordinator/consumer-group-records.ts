@@ -128,6 +128,25 @@ export function changedRecords(group: ConsumerGroup): CoordinatorRecord[] {
   return out;
 }
 
+/** A slot whose content in the log is not known (a write failed): never equal to an encoded value. */
+const UNKNOWN = Buffer.alloc(0);
+
+/**
+ * After records of the group could not be written: their slots are marked
+ * unknown (and their members dirty), so that the next change writes the
+ * group's current state for them again, tombstones included.
+ */
+export function markUnwritten(group: ConsumerGroup, records: readonly CoordinatorRecord[]): void {
+  for (const r of records) {
+    if (r.type === 'offset-commit' || r.type === 'group-metadata' || r.type === 'unknown' || r.key.group !== group.groupId) continue;
+    group.persisted.set(slot(r), UNKNOWN);
+    if ('memberId' in r.key) {
+      group.persistedMembers.add(r.key.memberId);
+      if (group.members.has(r.key.memberId)) group.dirtyMembers.add(r.key.memberId);
+    }
+  }
+}
+
 /** Tombstones for every record of the group (Kafka's createGroupTombstoneRecords): members first, the group epoch last. */
 export function groupTombstones(group: ConsumerGroup, out: CoordinatorRecord[]): void {
   const g = group.groupId;

@@ -127,3 +127,26 @@ test('offsets replayed before the group\'s records make no classic group: the co
   assert.equal(again.coordinator.committedOffset('cg', 't', 0), 3);
   assert.equal(describe(again).members[0]!.epoch, 1);
 });
+
+test('records that could not be written are written again with the next change, so a restart still finds the group as it is', async () => {
+  const h = await harness();
+  await h.store.createTopic({ name: 't', partitions: 2, configs: {}, validateOnly: false });
+  await join(h, 'a');
+  h.store.failNextAppend = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  const failed = await h.coordinator.consumerGroupHeartbeat(info(1), hb({ memberId: 'b', rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] }));
+  assert.equal(ErrorCode[failed.errorCode], 'NOT_COORDINATOR');
+  // The client retries its join; everything b's first join should have written is written now.
+  await join(h, 'b');
+  await beat(h, 'a', 1, [0, 1]);
+  const described = describe(h);
+  assert.deepEqual(described.members.map((m) => [m.id, m.topics]), [['a', ['t']], ['b', ['t']]]);
+  const again = await restart(h);
+  assert.deepEqual(describe(again), described);
+
+  // A failed leave: its tombstones are written with the next change.
+  h.store.failNextAppend = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  assert.equal(ErrorCode[(await beat(again, 'b', -1, null)).errorCode], 'NOT_COORDINATOR');
+  await beat(again, 'a', describe(again).members[0]!.epoch, null);
+  const third = await restart(again);
+  assert.deepEqual(describe(third).members.map((m) => m.id), ['a']);
+});
