@@ -182,7 +182,6 @@ export class ConsumerGroupManager {
         invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
       }
     } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-      if (req.memberId === '') invalid('MemberId can\'t be empty.');
       if (req.instanceId === null) invalid('InstanceId can\'t be null.');
     } else {
       invalid('MemberEpoch is invalid.');
@@ -405,12 +404,13 @@ export class ConsumerGroupManager {
     const existing = this.groups.get(groupId);
     if (existing instanceof ConsumerGroup) return existing;
     if (existing === undefined) {
-      // Kafka answers GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal; here consumer groups are not
-      // persisted, so after a restart their members must be told to rejoin instead.
+      // Deliberate difference: Kafka answers GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal. Consumer
+      // groups are persisted now, but groups of brokers older than that (and deleted or expired groups) are not
+      // found after a restart: their members are told to rejoin instead.
       if (!create) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${groupId} not found.`);
     } else if (!create && existing instanceof ClassicGroup && existing.isEmpty()) {
-      // Consumer groups live in memory only: after a restart their offsets make an empty classic group,
-      // and the members, unknown now, rejoin with epoch 0 (which converts it back).
+      // The same for a group known only by its offsets (a simple group): its members rejoin with epoch 0,
+      // which turns it into a consumer group.
       fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
     } else if (!(create && existing instanceof ClassicGroup && existing.isEmpty())) {
       if (create && existing instanceof ClassicGroup) {

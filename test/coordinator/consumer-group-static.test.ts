@@ -113,3 +113,9 @@ test('group.consumer.max.size: a member beyond it gets GROUP_MAX_SIZE_REACHED; m
   assert.equal((await beat(h, 'b', -1, null)).errorCode, ErrorCode.NONE);
   assert.equal((await join(h, 'c')).errorCode, ErrorCode.NONE);
 });
+
+test('v0: a -2 leave without a member id is fenced by the instance id\'s member, as Kafka validates it', async () => {
+  const h = await twoMembers();
+  const r = await h.coordinator.consumerGroupHeartbeat(info(0), hb({ memberId: '', memberEpoch: -2, instanceId: 'i-a' }));
+  assert.deepEqual([ErrorCode[r.errorCode], r.errorMessage], ['FENCED_INSTANCE_ID', 'Static member  with instance id i-a was fenced by member a.']);
+});
