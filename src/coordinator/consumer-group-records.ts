@@ -49,7 +49,7 @@ function memberMetadataRecord(groupId: string, m: ConsumerGroupMember): Consumer
     value: {
       instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost,
       subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: null,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: m.classic,
     },
   };
 }
@@ -201,6 +201,7 @@ export function replayConsumerGroupRecord(group: ConsumerGroup, r: ConsumerGroup
       m.subscribedTopicRegex = v.subscribedTopicRegex === '' ? null : v.subscribedTopicRegex;
       m.rebalanceTimeoutMs = v.rebalanceTimeoutMs;
       m.serverAssignor = v.serverAssignor;
+      m.classic = v.classicMemberMetadata;
       if (v.instanceId !== null) group.staticMembers.set(v.instanceId, id);
       group.members.set(id, m);
       group.persistedMembers.add(id);

@@ -23,7 +23,7 @@ import {
   type ListedGroup, type SyncRequest,
 } from './classic-group-manager.js';
 import { Deferred, joinResult, syncResult, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
-import { EMPTY_RESULT, appendErrorToResponseError, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
+import { EMPTY_RESULT, appendErrorToResponseError, result, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
 import { ConsumerGroup } from './consumer-group.js';
 import { CoordinatorError, type Group } from './group.js';
 import {
@@ -377,14 +377,8 @@ export class GroupCoordinator {
     try {
       await this.execute(() => {
         const existing = this.groups.get(req.groupId);
-        if (existing instanceof ConsumerGroup && !existing.isEmpty()) {
-          // Kafka 4 takes a classic member into a non-empty consumer group (KIP-848 mixed groups); that is not
-          // implemented here, so it is refused with the error Kafka gives a classic member whose group cannot
-          // take it (a clear, fatal error for the client instead of a rejoin loop).
-          log.warn('a classic-protocol member cannot join a consumer group that has consumer-protocol members', { group: req.groupId, member: req.memberId });
-          future.complete(joinResult({ memberId: req.memberId, errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL }));
-          return EMPTY_RESULT;
-        }
+        // A consumer group with members takes the classic member in (KIP-848 mixed group); an empty one gives way.
+        if (existing instanceof ConsumerGroup && !existing.isEmpty()) return this.consumer.classicJoin(info, req, existing, future);
         const tombstones = this.consumer.deleteIfEmpty(req.groupId);
         const res = this.classic.join(info, req, future);
         return tombstones.length === 0 ? res : { ...res, records: [...tombstones, ...res.records] };
@@ -401,7 +395,12 @@ export class GroupCoordinator {
     if (this.state === 'loading') return syncResult({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     const future = new Deferred<SyncGroupResult>();
     try {
-      await this.execute(() => this.classic.sync(req, future));
+      await this.execute(() => {
+        const group = this.groups.get(req.groupId);
+        if (!(group instanceof ConsumerGroup)) return this.classic.sync(req, future);
+        future.complete(this.consumer.classicSync(req, group));
+        return EMPTY_RESULT;
+      });
     } catch (err) {
       future.complete(syncResult({ errorCode: this.errorOf(err, 'SyncGroup') }));
     }
@@ -414,7 +413,10 @@ export class GroupCoordinator {
     // A heartbeat while loading is answered as fine: the member keeps going until the group is back.
     if (this.state === 'loading') return ErrorCode.NONE;
     try {
-      return await this.execute(() => this.classic.heartbeat(req));
+      return await this.execute(() => {
+        const group = this.groups.get(req.groupId);
+        return group instanceof ConsumerGroup ? result(this.consumer.classicHeartbeat(req, group)) : this.classic.heartbeat(req);
+      });
     } catch (err) {
       return this.errorOf(err, 'Heartbeat');
     }
@@ -425,7 +427,10 @@ export class GroupCoordinator {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     if (this.state === 'loading') return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, members: [] };
     try {
-      return await this.execute(() => this.classic.leave(groupId, members));
+      return await this.execute(() => {
+        const group = this.groups.get(groupId);
+        return group instanceof ConsumerGroup ? this.consumer.classicLeave(members, group) : this.classic.leave(groupId, members);
+      });
     } catch (err) {
       const code = this.errorOf(err, 'LeaveGroup');
       // No such group: every member is unknown.

@@ -1,16 +1,19 @@
-// Classic JoinGroup and KIP-848 consumer groups (group.consumer.migration.policy):
-// an empty consumer group becomes a classic group on a classic JoinGroup, as
-// Kafka's maybeDeleteEmptyConsumerGroup does whatever the policy (tombstones,
-// offsets kept, the change survives a restart); a classic member is refused
-// from a consumer group that has members (Kafka 4 would take it in as a mixed
-// group: not implemented, see consumer-group-manager.ts), and the consumer
-// protocol is refused from a non-empty classic group.
+// Classic consumers and KIP-848 consumer groups: an empty consumer group
+// becomes a classic group on a classic JoinGroup, as Kafka's
+// maybeDeleteEmptyConsumerGroup does whatever group.consumer.migration.policy
+// says (tombstones, offsets kept, across a restart); a consumer group with
+// members takes classic members in (mixed group: JoinGroup/SyncGroup/
+// Heartbeat/LeaveGroup/OffsetCommit with the member epoch as generation); the
+// consumer protocol is refused from a non-empty classic group (the online
+// upgrade is not implemented).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClassicGroup } from '../../src/coordinator/classic-group.js';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
-import { beat, hb, join, logRecords, restart, short } from './consumer-helpers.js';
-import { commit, harness, info, joinRequest, joinWithId, topic } from './helpers.js';
+import { ConsumerProtocolAssignmentMessage } from '../../src/protocol/generated/index.js';
+import { Reader } from '../../src/protocol/reader.js';
+import { beat, describe, hb, join, logRecords, restart, short } from './consumer-helpers.js';
+import { commit, errorName, harness, heartbeat, info, joinRequest, joinWithId, settle, subscription, sync, topic } from './helpers.js';
 
 test('a classic JoinGroup turns an empty consumer group into a classic group; its offsets stay, across a restart', async () => {
   const h = await harness({ initialRebalanceDelayMs: 0 });
@@ -34,18 +37,96 @@ test('a classic JoinGroup turns an empty consumer group into a classic group; it
   assert.equal(again.coordinator.committedOffset('cg', 't', 1), 6);
 });
 
-test('a classic member is refused from a consumer group that has members: INCONSISTENT_GROUP_PROTOCOL, the group untouched', async () => {
+/** The partitions of a SyncGroup assignment (a ConsumerProtocolAssignment): "topic:p". */
+function assigned(bytes: Buffer): string[] {
+  const r = new Reader(bytes);
+  const version = r.int16();
+  return ConsumerProtocolAssignmentMessage.decode(r, version).assignedPartitions.flatMap((t) => t.partitions.map((p) => `${t.topic}:${p}`)).sort();
+}
+
+test('a classic member joins a consumer group with members (KIP-848 mixed group): epochs as generations, revocation by rejoining', async () => {
   const h = await harness();
-  await topic(h, 't', 1);
+  await topic(h, 't', 2);
   await join(h, 'm');
-  const appends = h.store.appends;
-  for (const memberId of ['', 'someone']) {
-    const r = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId }));
-    assert.deepEqual([ErrorCode[r.errorCode], r.memberId], ['INCONSISTENT_GROUP_PROTOCOL', memberId]);
-  }
-  assert.equal(h.store.appends, appends);
-  assert.equal(h.coordinator.group('cg')!.type, 'consumer');
-  assert.equal((await beat(h, 'm', 1, null)).errorCode, ErrorCode.NONE);
+  // JoinGroup v4+: the member id first (a Kafka Uuid, as consumer groups name members).
+  const first = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', protocols: [{ name: 'range', metadata: subscription(['t']) }] }));
+  assert.equal(ErrorCode[first.errorCode], 'MEMBER_ID_REQUIRED');
+  assert.match(first.memberId, /^[A-Za-z0-9_-]{22}$/);
+  const c = first.memberId;
+  const joined = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: c }));
+  assert.deepEqual([ErrorCode[joined.errorCode], joined.memberId, joined.generationId, joined.protocolType, joined.protocolName, joined.leader, joined.members],
+    ['NONE', c, 2, 'consumer', 'range', '', []]);
+  // m still owns both partitions: c gets nothing yet, and waits quietly.
+  let synced = await sync(h, 'cg', c, 2, [], { protocolType: 'consumer', protocolName: 'range' });
+  assert.deepEqual([ErrorCode[synced.errorCode], synced.protocolType, synced.protocolName, assigned(synced.assignment)], ['NONE', 'consumer', 'range', []]);
+  assert.equal(errorName(await heartbeat(h, 'cg', c, 2)), 'NONE');
+  assert.equal(errorName(await heartbeat(h, 'cg', c, 1)), 'ILLEGAL_GENERATION');
+
+  // m revokes one partition; c's heartbeat then asks it to rejoin, and the rejoin brings it the partition.
+  const revoke = await beat(h, 'm', 1, [0, 1]);
+  const kept = revoke.assignment!.topicPartitions[0]!.partitions;
+  assert.equal((await beat(h, 'm', 1, kept)).memberEpoch, 2);
+  assert.equal(errorName(await heartbeat(h, 'cg', c, 2)), 'REBALANCE_IN_PROGRESS');
+  const rejoined = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: c }));
+  assert.deepEqual([ErrorCode[rejoined.errorCode], rejoined.generationId], ['NONE', 2]);
+  synced = await sync(h, 'cg', c, 2);
+  const free = [0, 1].filter((p) => !kept.includes(p));
+  assert.deepEqual(assigned(synced.assignment), free.map((p) => `t:${p}`));
+  assert.equal(errorName(await heartbeat(h, 'cg', c, 2)), 'NONE');
+  const d = describe(h);
+  assert.deepEqual([d.state, d.groupEpoch, d.members.map((m) => m.epoch)], ['Stable', 2, [2, 2]]);
+
+  // Offsets: the classic member commits with its generation (OffsetCommit below v9 too).
+  const ok = await commit(h, 'cg', { t: [7, 8] }, { generation: 2, memberId: c }, 8);
+  assert.equal(ErrorCode[ok[0]!.partitions[0]!.errorCode], 'NONE');
+  const stale = await commit(h, 'cg', { t: [7, 8] }, { generation: 1, memberId: c }, 8);
+  assert.equal(ErrorCode[stale[0]!.partitions[0]!.errorCode], 'ILLEGAL_GENERATION');
+  const old = await commit(h, 'cg', { t: [7, 8] }, { generation: 2, memberId: 'm' }, 8);
+  assert.equal(ErrorCode[old[0]!.partitions[0]!.errorCode], 'UNSUPPORTED_VERSION', 'a consumer-protocol member still needs v9');
+
+  // The classic member's record carries its protocols: after a restart it carries on.
+  const again = await restart(h);
+  assert.equal(errorName(await heartbeat(again, 'cg', c, 2)), 'NONE');
+  assert.deepEqual(assigned((await sync(again, 'cg', c, 2)).assignment), free.map((p) => `t:${p}`));
+
+  // LeaveGroup: only classic members (or an admin naming an instance id); the partition goes back to m.
+  const left = await again.coordinator.leaveGroup('cg', [{ memberId: 'm', groupInstanceId: null, reason: null }, { memberId: c, groupInstanceId: null, reason: null }]);
+  assert.deepEqual(left.members.map((m) => ErrorCode[m.errorCode]), ['UNKNOWN_MEMBER_ID', 'NONE']);
+  assert.deepEqual([describe(again).groupEpoch, describe(again).members.map((m) => m.id)], [3, ['m']]);
+  const back = await beat(again, 'm', 2, kept);
+  assert.deepEqual(back.assignment!.topicPartitions[0]!.partitions, [0, 1]);
+});
+
+test('classic members in a consumer group: protocol checks, unknown members, SyncGroup behind the group epoch', async () => {
+  const h = await harness();
+  await topic(h, 't', 2);
+  await join(h, 'm');
+  const codes = async (fields: Parameters<typeof joinRequest>[0]) => ErrorCode[(await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', ...fields }))).errorCode];
+  assert.equal(await codes({ memberId: 'x', protocolType: 'connect' }), 'INCONSISTENT_GROUP_PROTOCOL');
+  assert.equal(await codes({ memberId: 'x', protocols: [{ name: 'range', metadata: Buffer.from([1]) }] }), 'INCONSISTENT_GROUP_PROTOCOL');
+  assert.equal(await codes({ memberId: 'x', protocols: [{ name: 'range', metadata: subscription(['t']) }] }), 'NONE');
+  // Every classic member must share a protocol with the next one.
+  assert.equal(await codes({ memberId: 'y', protocols: [{ name: 'cooperative-sticky', metadata: subscription(['t']) }] }), 'INCONSISTENT_GROUP_PROTOCOL');
+  assert.equal(errorName(await heartbeat(h, 'cg', 'nobody', 2)), 'UNKNOWN_MEMBER_ID');
+  assert.equal(errorName(await heartbeat(h, 'cg', 'm', 1)), 'UNKNOWN_MEMBER_ID', 'a consumer-protocol member does not use the classic protocol');
+  // A new consumer member bumps the group epoch: x must rejoin before its SyncGroup.
+  await join(h, 'n');
+  assert.equal(ErrorCode[(await sync(h, 'cg', 'x', 2)).errorCode], 'REBALANCE_IN_PROGRESS');
+  assert.equal(errorName(await heartbeat(h, 'cg', 'x', 2)), 'REBALANCE_IN_PROGRESS');
+});
+
+test('a classic member of a consumer group that stops heartbeating is fenced by its own session timeout', async () => {
+  const h = await harness();
+  await topic(h, 't', 2);
+  await join(h, 'm');
+  const joined = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: 'x', sessionTimeoutMs: 10_000 }));
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  await sync(h, 'cg', 'x', joined.generationId);
+  h.clock.advance(9_000);
+  assert.equal((await beat(h, 'm', 1, [0, 1])).errorCode, ErrorCode.NONE);
+  h.clock.advance(2_000);
+  await settle();
+  assert.deepEqual(describe(h).members.map((m) => m.id), ['m']);
 });
 
 test('the consumer protocol cannot join a classic group with members, whatever the policy (online upgrade not implemented)', async () => {
