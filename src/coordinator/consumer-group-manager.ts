@@ -11,7 +11,9 @@
 // restart (those that do not come back are fenced by their session timeout).
 
 import { randomBytes } from 'node:crypto';
-import { ConsumerProtocolAssignmentMessage, ConsumerProtocolSubscriptionMessage, ErrorCode, type ConsumerProtocolSubscription } from '../protocol/generated/index.js';
+import {
+  ConsumerProtocolAssignmentMessage, ConsumerProtocolSubscriptionMessage, ErrorCode, type ConsumerProtocolAssignment, type ConsumerProtocolSubscription,
+} from '../protocol/generated/index.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { createLogger } from '../observability/logger.js';
@@ -138,6 +140,19 @@ function decodeSubscription(metadata: Buffer): ConsumerProtocolSubscription | nu
     const version = r.int16();
     if (version < 0) return null;
     return ConsumerProtocolSubscriptionMessage.decode(r, Math.min(version, ConsumerProtocolSubscriptionMessage.maxVersion));
+  } catch {
+    return null;
+  }
+}
+
+/** A ConsumerProtocolAssignment (an empty buffer is no assignment); null when malformed. */
+function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment | null {
+  if (bytes.length === 0) return { assignedPartitions: [], userData: null };
+  try {
+    const r = new Reader(bytes);
+    const version = r.int16();
+    if (version < 0) return null;
+    return ConsumerProtocolAssignmentMessage.decode(r, Math.min(version, ConsumerProtocolAssignmentMessage.maxVersion));
   } catch {
     return null;
   }
@@ -441,29 +456,86 @@ export class ConsumerGroupManager {
       // groups are persisted now, but groups of brokers older than that (and deleted or expired groups) are not
       // found after a restart: their members are told to rejoin instead.
       if (!create) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${groupId} not found.`);
-    } else if (!create && existing instanceof ClassicGroup && existing.isEmpty()) {
+    } else if (!(existing instanceof ClassicGroup)) {
+      fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    } else if (existing.isEmpty()) {
       // The same for a group known only by its offsets (a simple group): its members rejoin with epoch 0,
       // which turns it into a consumer group.
-      fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
-    } else if (!(create && existing instanceof ClassicGroup && existing.isEmpty())) {
-      if (create && existing instanceof ClassicGroup) {
-        // Kafka converts a non-empty classic group whose members use the consumer protocol when the policy
-        // allows an upgrade; that online upgrade (classic members inside a consumer group) is not implemented
-        // here, so the answer is Kafka's answer for a disabled upgrade.
-        const upgrade = this.config.consumerMigrationPolicy === 'upgrade' || this.config.consumerMigrationPolicy === 'bidirectional';
-        log.info(upgrade
-          ? 'cannot upgrade a non-empty classic group to a consumer group: online upgrade with members is not supported'
-          : 'cannot upgrade classic group to consumer group because the online upgrade is disabled', { group: groupId });
-      }
-      fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
-    } else {
+      if (!create) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
       // Online upgrade of an empty classic group: its offsets stay, its classic record goes.
       existing.createGroupTombstoneRecords(records);
       this.classic.removeGroup(groupId);
       log.info('converted an empty classic group to a consumer group', { group: groupId });
+    } else if (create && this.validateOnlineUpgrade(existing)) {
+      return this.convertToConsumerGroup(existing, records);
+    } else {
+      fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     }
     const group = new ConsumerGroup(groupId);
     this.groups.set(groupId, group);
+    return group;
+  }
+
+  /** Kafka's validateOnlineUpgrade: the policy allows it, the members use the consumer protocol, and they fit. */
+  private validateOnlineUpgrade(classic: ClassicGroup): boolean {
+    const policy = this.config.consumerMigrationPolicy;
+    let why: string | null = null;
+    if (policy !== 'upgrade' && policy !== 'bidirectional') why = 'the online upgrade is disabled';
+    else if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) why = 'the group does not use the consumer embedded protocol';
+    else if (classic.numMembers() > this.config.consumerMaxSize) why = 'the group size exceeds the consumer group maximum size';
+    if (why !== null) log.info(`cannot upgrade classic group to consumer group because ${why}`, { group: classic.groupId });
+    return why === null;
+  }
+
+  /**
+   * KIP-848 online upgrade (Kafka's convertToConsumerGroup + ConsumerGroup.fromClassicGroup): a member of the
+   * consumer protocol joins a classic group with members. The classic members become classic members of a consumer
+   * group at epoch = generation, each owning (and targeting) its last assignment; a rebalance in progress is
+   * answered REBALANCE_IN_PROGRESS, and the new group epoch makes them rejoin for the new assignment.
+   */
+  private convertToConsumerGroup(classic: ClassicGroup, records: CoordinatorRecord[]): ConsumerGroup {
+    const groupId = classic.groupId;
+    const generation = classic.generationId;
+    const members: ConsumerGroupMember[] = [];
+    for (const cm of classic.allMembers()) {
+      const chosen = classic.protocolName === null ? undefined : cm.supportedProtocols.find((p) => p.name === classic.protocolName);
+      const subscription = chosen === undefined ? null : decodeSubscription(chosen.metadata);
+      const assignment = decodeAssignment(cm.assignment);
+      if (subscription === null || assignment === null) {
+        log.warn('cannot upgrade classic group to consumer group because the embedded consumer protocol is malformed', { group: groupId, member: cm.memberId });
+        fail(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
+      }
+      const m = new ConsumerGroupMember(cm.memberId);
+      m.memberEpoch = generation;
+      m.previousMemberEpoch = generation;
+      m.instanceId = cm.groupInstanceId;
+      m.rackId = subscription.rackId;
+      m.rebalanceTimeoutMs = cm.rebalanceTimeoutMs;
+      m.clientId = cm.clientId;
+      m.clientHost = cm.clientHost;
+      m.subscribedTopicNames = [...new Set(subscription.topics)].sort();
+      for (const tp of assignment.assignedPartitions) {
+        const t = this.topics.getTopic(tp.topic);
+        if (t !== undefined) for (const p of tp.partitions) addPartition(m.assigned, t.topicId, p);
+      }
+      m.classic = { sessionTimeoutMs: cm.sessionTimeoutMs, supportedProtocols: cm.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
+      members.push(m);
+    }
+    classic.createGroupTombstoneRecords(records);
+    this.classic.removeGroup(groupId, ErrorCode.REBALANCE_IN_PROGRESS);
+    const group = new ConsumerGroup(groupId);
+    group.groupEpoch = generation;
+    group.assignmentEpoch = generation;
+    for (const m of members) {
+      group.members.set(m.memberId, m);
+      group.targetAssignment.set(m.memberId, copyAssignment(m.assigned));
+      if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
+    }
+    group.subscriptionMetadata = this.subscriptionMetadata(group);
+    group.allMembersDirty = true;
+    this.groups.set(groupId, group);
+    for (const m of members) this.scheduleSession(group, m);
+    log.info('upgraded a classic group to a consumer group', { group: groupId, members: members.length, groupEpoch: generation });
     return group;
   }
 

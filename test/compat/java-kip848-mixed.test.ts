@@ -5,7 +5,8 @@
 // its member epoch), the consumer-protocol member gives those partitions up
 // first, and when the classic member leaves (LeaveGroup) the other takes its
 // partitions back; the group commits the end of every partition, no record
-// consumed twice.
+// consumed twice. And the KIP-848 online upgrade: a group.protocol=consumer
+// member joining a group of classic consumers converts it, all three share.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { ApiKey, ErrorCode, type ConsumerGroupDescribeResponse } from '../../src/protocol/generated/index.js';
@@ -28,16 +29,33 @@ after(async () => {
 async function waitFor(what: string, cond: () => boolean, timeoutMs: number, context: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}\n--- broker ---\n${broker!.output().slice(-4000)}`);
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}\n--- broker ---\n${broker?.output().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function startBroker(): Promise<BrokerProcess> {
+  broker ??= await startBrokerProcess({
+    args: ['--override', 'group.consumer.heartbeat.interval.ms=500', '--override', 'group.consumer.min.heartbeat.interval.ms=500'],
+  });
+  return broker;
+}
+
+/** Waits until the group has committed `end` on every partition (a commit racing an epoch bump may fail, as on Kafka; the next makes it good). */
+async function waitForCommittedEnd(c: WireClient, group: string, topic: string, end: number, context: () => string): Promise<void> {
+  const committed = async () => (await call(c, ApiKey.OffsetFetch, 8, {
+    groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: [...Array(PARTITIONS).keys()] }] }], requireStable: true,
+  })).groups[0]!.topics[0]!.partitions.map((p) => p.committedOffset);
+  const deadline = Date.now() + 60_000;
+  for (let offsets = await committed(); !offsets.every((o) => o === end); offsets = await committed()) {
+    if (Date.now() > deadline) assert.fail(`committed offsets ${offsets.join(',')} never reached ${end}\n${context()}`);
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 
 test('a classic Java consumer joins a consumer group (group.protocol=consumer member inside): shares the partitions, then leaves', async () => {
   const runSh = requireJava();
-  broker = await startBrokerProcess({
-    args: ['--override', 'group.consumer.heartbeat.interval.ms=500', '--override', 'group.consumer.min.heartbeat.interval.ms=500'],
-  });
+  const broker = await startBroker();
   const topic = uniqueTopic('kip848-mixed');
   const group = uniqueTopic('g-kip848-mixed');
   const n = 600;
@@ -67,18 +85,47 @@ test('a classic Java consumer joins a consumer group (group.protocol=consumer me
 
     // The classic member leaves: the consumer-protocol member takes its partitions back and finishes.
     assert.equal(await classic.stop(), 0, classic.describe());
-    // (A commit racing a member epoch bump may fail with STALE_MEMBER_EPOCH, as on Kafka; the next one makes it good.)
-    const committed = async () => (await call(c, ApiKey.OffsetFetch, 8, {
-      groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: [0, 1, 2, 3] }] }], requireStable: true,
-    })).groups[0]!.topics[0]!.partitions.map((p) => p.committedOffset);
-    const deadline = Date.now() + 60_000;
-    for (let offsets = await committed(); !offsets.every((o) => o === n / PARTITIONS); offsets = await committed()) {
-      if (Date.now() > deadline) assert.fail(`committed offsets ${offsets.join(',')} never reached the end\n${context()}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await waitForCommittedEnd(c, group, topic, n / PARTITIONS, context);
     assert.equal(modern.owned().length, PARTITIONS, context());
     assert.equal(await modern.stop(), 0, modern.describe());
     const all = members.flatMap((m) => m.records().map((r) => `${r.partition}:${r.offset}`));
+    assert.equal(new Set(all).size, all.length, `no record consumed twice\n${context()}`);
+  } finally {
+    c.close();
+  }
+});
+
+test('online upgrade: a group.protocol=consumer member joining a group of two classic Java consumers converts it; all three share the partitions', async () => {
+  const runSh = requireJava();
+  const broker = await startBroker();
+  const topic = uniqueTopic('kip848-upgrade');
+  const group = uniqueTopic('g-kip848-upgrade');
+  const n = 600;
+  const produced = await run(runSh, [SCENARIOS, 'produce', '--bootstrap-server', broker.bootstrap, '--topic', topic, '--count', String(n), '--partitions', String(PARTITIONS)], { timeoutMs: 30_000 });
+  assert.equal(produced.code, 0, describe('produce', produced));
+
+  const common = ['--bootstrap-server', broker.bootstrap, '--topic', topic, '--group', group, '--max-poll-records', '5', '--poll-delay-ms', '100'];
+  const start = members.length;
+  const classic = [1, 2].map((i) => new GroupConsumeMember(runSh, `upgrade-classic-${i}`, [...common, '--group-protocol', 'classic', '--assignor', 'range'], members));
+  const mine = () => members.slice(start);
+  const context = () => mine().map((m) => m.describe()).join('\n');
+  await waitFor('the classic members to share the partitions', () => classic.every((m) => m.owned().length === 2 && m.records().length > 0), 30_000, context);
+  const c = await WireClient.connect(broker.host, broker.port);
+  try {
+    const listed = async () => (await call(c, ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] })).groups.find((g) => g.groupId === group)?.groupType;
+    assert.equal(await listed(), 'classic');
+
+    const modern = new GroupConsumeMember(runSh, 'upgrade-consumer', [...common, '--group-protocol', 'consumer'], members);
+    await waitFor('the consumer-protocol member to get partitions', () => modern.owned().length > 0 && modern.records().length > 0, 30_000, context);
+    assert.equal(await listed(), 'consumer', 'the group was upgraded');
+    await waitFor('every partition owned once', () => new Set(mine().flatMap((m) => m.owned())).size === PARTITIONS
+      && mine().reduce((k, m) => k + m.owned().length, 0) === PARTITIONS, 30_000, context);
+    const d = (await c.request(ApiKey.ConsumerGroupDescribe, 0, { groupIds: [group], includeAuthorizedOperations: false }) as ConsumerGroupDescribeResponse).groups[0]!;
+    assert.deepEqual([ErrorCode[d.errorCode], d.members.length], ['NONE', 3]);
+
+    await waitForCommittedEnd(c, group, topic, n / PARTITIONS, context);
+    for (const m of mine()) assert.equal(await m.stop(), 0, m.describe());
+    const all = mine().flatMap((m) => m.records().map((r) => `${r.partition}:${r.offset}`));
     assert.equal(new Set(all).size, all.length, `no record consumed twice\n${context()}`);
   } finally {
     c.close();

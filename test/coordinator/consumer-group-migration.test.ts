@@ -4,16 +4,17 @@
 // says (tombstones, offsets kept, across a restart); a consumer group with
 // members takes classic members in (mixed group: JoinGroup/SyncGroup/
 // Heartbeat/LeaveGroup/OffsetCommit with the member epoch as generation); the
-// consumer protocol is refused from a non-empty classic group (the online
-// upgrade is not implemented).
+// consumer protocol joining a classic group with members converts it (online
+// upgrade) unless the policy or the group forbids it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClassicGroup } from '../../src/coordinator/classic-group.js';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
 import { ConsumerProtocolAssignmentMessage } from '../../src/protocol/generated/index.js';
 import { Reader } from '../../src/protocol/reader.js';
+import { Writer } from '../../src/protocol/writer.js';
 import { beat, describe, hb, join, logRecords, restart, short } from './consumer-helpers.js';
-import { commit, errorName, harness, heartbeat, info, joinRequest, joinWithId, settle, subscription, sync, topic } from './helpers.js';
+import { commit, errorName, harness, heartbeat, info, joinRequest, joinWithId, settle, subscription, sync, topic, type Harness } from './helpers.js';
 
 test('a classic JoinGroup turns an empty consumer group into a classic group; its offsets stay, across a restart', async () => {
   const h = await harness({ initialRebalanceDelayMs: 0 });
@@ -129,14 +130,64 @@ test('a classic member of a consumer group that stops heartbeating is fenced by 
   assert.deepEqual(describe(h).members.map((m) => m.id), ['m']);
 });
 
-test('the consumer protocol cannot join a classic group with members, whatever the policy (online upgrade not implemented)', async () => {
-  for (const policy of ['bidirectional', 'disabled'] as const) {
-    const h = await harness({ initialRebalanceDelayMs: 0, consumerMigrationPolicy: policy });
-    await topic(h, 't', 1);
-    const { joined } = await joinWithId(h, { groupId: 'cg' });
-    h.clock.advance(0);
-    assert.equal((await joined).errorCode, ErrorCode.NONE);
-    const r = await h.coordinator.consumerGroupHeartbeat(info(1), hb({ memberId: 'x', rebalanceTimeoutMs: 1000, subscribedTopicNames: ['t'], topicPartitions: [] }));
-    assert.deepEqual([ErrorCode[r.errorCode], r.errorMessage], ['GROUP_ID_NOT_FOUND', 'Group cg is not a consumer group.'], policy);
+/** A ConsumerProtocolAssignment (v0) of partitions of "t". */
+function assignmentOf(partitions: number[]): Buffer {
+  const w = new Writer(32);
+  w.int16(0);
+  ConsumerProtocolAssignmentMessage.encode(w, 0, { assignedPartitions: [{ topic: 't', partitions }], userData: null });
+  return w.toBuffer();
+}
+
+/** A Stable classic group "cg" of members a (t:0) and b (t:1), generation 1. */
+async function classicGroup(h: Harness): Promise<{ a: string; b: string }> {
+  await topic(h, 't', 2);
+  h.clock.advance(0);
+  const ja = await joinWithId(h, { groupId: 'cg' });
+  const jb = await joinWithId(h, { groupId: 'cg' });
+  h.clock.advance(h.config.initialRebalanceDelayMs);
+  const [ra] = await Promise.all([ja.joined, jb.joined]);
+  assert.equal(ra.generationId, 1);
+  const leader = ra.leader;
+  const follower = leader === ja.memberId ? jb.memberId : ja.memberId;
+  const fb = sync(h, 'cg', follower, 1);
+  await sync(h, 'cg', leader, 1, [{ memberId: ja.memberId, assignment: assignmentOf([0]) }, { memberId: jb.memberId, assignment: assignmentOf([1]) }]);
+  await fb;
+  return { a: ja.memberId, b: jb.memberId };
+}
+
+test('online upgrade (bidirectional, the default): a consumer-protocol member joining a classic group with members converts it', async () => {
+  const h = await harness({ initialRebalanceDelayMs: 0 });
+  const { a, b } = await classicGroup(h);
+  const before = logRecords(h).length;
+  const n = await join(h, 'n', { groupId: 'cg' });
+  assert.equal(h.coordinator.group('cg')!.type, 'consumer');
+  // The classic members kept their partitions at epoch 1 (their generation); n waits for one of them.
+  const d = describe(h);
+  assert.deepEqual([d.groupEpoch, d.assignmentEpoch], [2, 2]);
+  assert.deepEqual(d.members.map((m) => [m.id, m.epoch]).sort(), [[a, 1], [b, 1], ['n', 2]].sort());
+  assert.equal(n.memberEpoch, 2);
+  assert.deepEqual(n.assignment!.topicPartitions, []);
+  const written = logRecords(h, 'cg').slice(before).map(short);
+  assert.ok(written.includes(`member-metadata(${a})`) && written.includes('metadata') && written.includes('current-member-assignment(n)'), written.join(', '));
+  // The classic members learn of the new epoch by heartbeat and rejoin as classic members of the consumer group.
+  assert.equal(errorName(await heartbeat(h, 'cg', a, 1)), 'REBALANCE_IN_PROGRESS');
+  const ra = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: a, protocols: [{ name: 'range', metadata: subscription(['t']) }] }));
+  assert.equal(ErrorCode[ra.errorCode], 'NONE');
+  assert.equal(ra.protocolType, 'consumer');
+  // After a restart the converted group is still a consumer group with its classic members.
+  const again = await restart(h);
+  assert.equal(again.coordinator.group('cg')!.type, 'consumer');
+  assert.equal(describe(again).members.length, 3);
+  assert.equal(errorName(await heartbeat(again, 'cg', a, ra.generationId + 5)), 'ILLEGAL_GENERATION', 'a is still a classic member');
+  assert.equal(errorName(await heartbeat(again, 'cg', 'n', 2)), 'UNKNOWN_MEMBER_ID', 'n uses the consumer protocol');
+});
+
+test('online upgrade refused: policy disabled or downgrade, or more members than group.consumer.max.size', async () => {
+  for (const config of [{ consumerMigrationPolicy: 'disabled' as const }, { consumerMigrationPolicy: 'downgrade' as const }, { consumerMaxSize: 1 }]) {
+    const h = await harness({ initialRebalanceDelayMs: 0, ...config });
+    await classicGroup(h);
+    const r = await h.coordinator.consumerGroupHeartbeat(info(1), hb({ groupId: 'cg', memberId: 'x', rebalanceTimeoutMs: 1000, subscribedTopicNames: ['t'], topicPartitions: [] }));
+    assert.deepEqual([ErrorCode[r.errorCode], r.errorMessage], ['GROUP_ID_NOT_FOUND', 'Group cg is not a consumer group.'], JSON.stringify(config));
+    assert.equal(h.coordinator.group('cg')!.type, 'classic');
   }
 });

@@ -222,8 +222,8 @@ test('offsets: commits and fetches carry the member epoch (STALE_MEMBER_EPOCH, U
   assert.equal(await commit('', -1), 'NONE', 'an empty group takes admin commits');
 });
 
-test('classic and consumer groups: a non-empty classic group refuses heartbeats, an empty one becomes a consumer group keeping its offsets', async () => {
-  const h = await withTopic('t', 1);
+test('classic and consumer groups: a non-empty classic group refuses heartbeats (upgrade disabled), an empty one becomes a consumer group keeping its offsets', async () => {
+  const h = await withTopic('t', 1, { consumerMigrationPolicy: 'downgrade' });
   h.clock.advance(0);
   const { joined } = await joinWithId(h, { groupId: 'classic' });
   h.clock.advance(h.config.initialRebalanceDelayMs);
