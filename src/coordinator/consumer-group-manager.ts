@@ -377,6 +377,7 @@ export class ConsumerGroupManager {
         return this.withChanges(response, group);
       }
     }
+    if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, response.response);
     this.removeMember(group, member, 'left the group');
     return this.withChanges(response, group);
   }
@@ -474,6 +475,39 @@ export class ConsumerGroupManager {
     const group = new ConsumerGroup(groupId);
     this.groups.set(groupId, group);
     return group;
+  }
+
+  /**
+   * Kafka's validateOnlineDowngradeWithFencedMember: the last consumer-protocol member goes, classic members
+   * remain, the policy allows a downgrade and they fit group.max.size.
+   */
+  private validateOnlineDowngrade(group: ConsumerGroup, leaving: ConsumerGroupMember): boolean {
+    if (leaving.classic !== null || group.members.size <= 1) return false;
+    for (const m of group.members.values()) if (m !== leaving && m.classic === null) return false;
+    const policy = this.config.consumerMigrationPolicy;
+    let why: string | null = null;
+    if (policy !== 'downgrade' && policy !== 'bidirectional') why = 'the online downgrade is disabled';
+    else if (group.members.size - 1 > this.classic.maxSize) why = 'its group size is greater than classic group max size';
+    if (why !== null) log.info(`cannot downgrade consumer group to classic group because ${why}`, { group: group.groupId });
+    return why === null;
+  }
+
+  /** KIP-848 online downgrade (Kafka's convertToClassicGroup): the consumer group's records go, a classic group takes over. */
+  private convertToClassicGroup<T>(group: ConsumerGroup, leaving: ConsumerGroupMember, response: T): CoordinatorResult<T> {
+    const records: CoordinatorRecord[] = [];
+    group.createGroupTombstoneRecords(records);
+    this.cancelTimers(group);
+    this.groups.delete(group.groupId);
+    const members = [...group.members.values()].filter((m) => m !== leaving).map((m) => ({
+      memberId: m.memberId, instanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.classic!.sessionTimeoutMs,
+      protocols: m.classic!.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+      // The classic members start from the target assignment (Kafka does the same).
+      assignment: this.encodeAssignment(m, group.targetOf(m.memberId)),
+    }));
+    log.info('the last consumer-protocol member left; downgrading the group', { group: group.groupId, member: leaving.memberId });
+    const res = this.classic.downgrade(group.groupId, group.groupEpoch, members);
+    return { records: [...records, ...res.records], response, replay: false, ...(res.onAppended !== undefined ? { onAppended: res.onAppended } : {}) };
   }
 
   /** Kafka's validateOnlineUpgrade: the policy allows it, the members use the consumer protocol, and they fit. */
@@ -666,6 +700,7 @@ export class ConsumerGroupManager {
     if (group instanceof ConsumerGroup) {
       const member = group.members.get(memberId);
       if (member !== undefined) {
+        if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, undefined);
         this.removeMember(group, member, `fenced: ${why}`);
         return this.withChanges(result(undefined, [], false), group);
       }
@@ -899,12 +934,12 @@ export class ConsumerGroupManager {
       () => this.fence(group.groupId, member.memberId, 'did not rejoin within the rebalance timeout'));
   }
 
-  /** The member's partitions as a ConsumerProtocolAssignment, in the version of its subscription. */
-  private encodeAssignment(member: ConsumerGroupMember): Buffer {
+  /** The member's partitions (or others) as a ConsumerProtocolAssignment, in the version of its subscription. */
+  private encodeAssignment(member: ConsumerGroupMember, partitions: Assignment = member.assigned): Buffer {
     const metadata = member.classic?.supportedProtocols[0]?.metadata;
     const version = metadata !== undefined && metadata.length >= 2 ? Math.max(0, Math.min(metadata.readInt16BE(0), ConsumerProtocolAssignmentMessage.maxVersion)) : 0;
     const assignedPartitions: { topic: string; partitions: number[] }[] = [];
-    for (const t of toWire(member.assigned)) {
+    for (const t of toWire(partitions)) {
       const topic = this.topics.getTopicById(t.topicId);
       if (topic !== undefined) assignedPartitions.push({ topic: topic.name, partitions: t.partitions });
     }

@@ -5,8 +5,9 @@
 // its member epoch), the consumer-protocol member gives those partitions up
 // first, and when the classic member leaves (LeaveGroup) the other takes its
 // partitions back; the group commits the end of every partition, no record
-// consumed twice. And the KIP-848 online upgrade: a group.protocol=consumer
-// member joining a group of classic consumers converts it, all three share.
+// consumed twice. And the KIP-848 online upgrade and downgrade: a
+// group.protocol=consumer member joining a group of classic consumers
+// converts it and all three share; when it leaves, the group is classic again.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { ApiKey, ErrorCode, type ConsumerGroupDescribeResponse } from '../../src/protocol/generated/index.js';
@@ -95,7 +96,7 @@ test('a classic Java consumer joins a consumer group (group.protocol=consumer me
   }
 });
 
-test('online upgrade: a group.protocol=consumer member joining a group of two classic Java consumers converts it; all three share the partitions', async () => {
+test('online upgrade and downgrade: a group.protocol=consumer member joins two classic Java consumers (the group converts, all three share), then leaves (back to classic)', async () => {
   const runSh = requireJava();
   const broker = await startBroker();
   const topic = uniqueTopic('kip848-upgrade');
@@ -123,8 +124,12 @@ test('online upgrade: a group.protocol=consumer member joining a group of two cl
     const d = (await c.request(ApiKey.ConsumerGroupDescribe, 0, { groupIds: [group], includeAuthorizedOperations: false }) as ConsumerGroupDescribeResponse).groups[0]!;
     assert.deepEqual([ErrorCode[d.errorCode], d.members.length], ['NONE', 3]);
 
+    // And back (online downgrade): the consumer-protocol member leaves, the classic members get a classic group.
+    assert.equal(await modern.stop(), 0, modern.describe());
+    await waitFor('the classic members to own every partition', () => classic.reduce((k, m) => k + m.owned().length, 0) === PARTITIONS, 30_000, context);
+    assert.equal(await listed(), 'classic', 'the group was downgraded');
     await waitForCommittedEnd(c, group, topic, n / PARTITIONS, context);
-    for (const m of mine()) assert.equal(await m.stop(), 0, m.describe());
+    for (const m of classic) assert.equal(await m.stop(), 0, m.describe());
     const all = mine().flatMap((m) => m.records().map((r) => `${r.partition}:${r.offset}`));
     assert.equal(new Set(all).size, all.length, `no record consumed twice\n${context()}`);
   } finally {

@@ -191,3 +191,38 @@ test('online upgrade refused: policy disabled or downgrade, or more members than
     assert.equal(h.coordinator.group('cg')!.type, 'classic');
   }
 });
+
+test('online downgrade (bidirectional): when the last consumer-protocol member leaves, the classic members get a classic group', async () => {
+  const h = await harness({ initialRebalanceDelayMs: 0 });
+  await topic(h, 't', 2);
+  await join(h, 'm');
+  const joined = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: 'c' }));
+  assert.equal(joined.generationId, 2);
+  await sync(h, 'cg', 'c', 2);
+  const before = logRecords(h).length;
+
+  assert.equal((await beat(h, 'm', -1, null)).errorCode, ErrorCode.NONE);
+  const g = h.coordinator.group('cg');
+  assert.ok(g instanceof ClassicGroup);
+  assert.deepEqual([g.state, g.generationId, g.protocolName, [...g.members.keys()]], ['PreparingRebalance', 2, 'range', ['c']]);
+  const written = logRecords(h).slice(before).map(short);
+  assert.ok(written.includes('member-metadata(m) tombstone') && written.includes('member-metadata(c) tombstone') && written.at(-1) === 'metadata tombstone', written.join(', '));
+  // c rejoins the classic group and leads the next generation.
+  assert.equal(errorName(await heartbeat(h, 'cg', 'c', 2)), 'REBALANCE_IN_PROGRESS');
+  const rejoined = await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: 'c' }));
+  assert.deepEqual([ErrorCode[rejoined.errorCode], rejoined.generationId, rejoined.leader], ['NONE', 3, 'c']);
+  const again = await restart(h);
+  assert.ok(again.coordinator.group('cg') instanceof ClassicGroup);
+});
+
+test('no downgrade when the policy says upgrade or disabled: the classic members stay in the consumer group', async () => {
+  for (const policy of ['upgrade', 'disabled'] as const) {
+    const h = await harness({ consumerMigrationPolicy: policy });
+    await topic(h, 't', 2);
+    await join(h, 'm');
+    await h.coordinator.joinGroup(info(9), joinRequest({ groupId: 'cg', memberId: 'c' }));
+    assert.equal((await beat(h, 'm', -1, null)).errorCode, ErrorCode.NONE);
+    assert.equal(h.coordinator.group('cg')!.type, 'consumer', policy);
+    assert.deepEqual(describe(h).members.map((m) => m.id), ['c']);
+  }
+});
