@@ -9,6 +9,13 @@
 // load: after a restart the group keeps its epochs and assignments, members
 // carry on heartbeating with their epoch, and the loaded members' sessions
 // restart (those that do not come back are fenced by their session timeout).
+//
+// Classic consumers and consumer groups (KIP-848 migration,
+// group.consumer.migration.policy): classic members join a consumer group
+// with JoinGroup/SyncGroup/Heartbeat/LeaveGroup, a consumer-protocol member
+// joining a classic group with members converts it (upgrade), and the last
+// consumer-protocol member leaving turns it back into a classic group
+// (downgrade).
 
 import { randomBytes } from 'node:crypto';
 import {
