@@ -243,6 +243,28 @@ export class BrokerConfig {
     this.advertisedListeners = this.resolveAdvertised(protocols, controllerNames);
     this.httpHost = this.string('http.host');
     this.httpPort = this.int('http.port');
+    this.checkConsumerGroupBounds();
+  }
+
+  /**
+   * Kafka's GroupCoordinatorConfig requirements on the KIP-848 consumer group
+   * settings (the broker refuses to start otherwise), with its wording.
+   */
+  private checkConsumerGroupBounds(): void {
+    const p = 'group.consumer.';
+    const value = (name: string) => this.int(p + name);
+    const require = (ok: boolean, left: string, relation: string, right: string): void => {
+      if (ok) return;
+      const origin = this.explicit(p + left)?.origin ?? this.explicit(p + right)?.origin;
+      throw new ConfigError(`${p}${left} must be ${relation} ${p}${right} (${value(left)} and ${value(right)}${origin !== undefined ? `, ${origin}` : ''})`, p + left);
+    };
+    require(value('max.heartbeat.interval.ms') >= value('min.heartbeat.interval.ms'), 'max.heartbeat.interval.ms', 'greater than or equal to', 'min.heartbeat.interval.ms');
+    require(value('heartbeat.interval.ms') >= value('min.heartbeat.interval.ms'), 'heartbeat.interval.ms', 'greater than or equal to', 'min.heartbeat.interval.ms');
+    require(value('heartbeat.interval.ms') <= value('max.heartbeat.interval.ms'), 'heartbeat.interval.ms', 'less than or equal to', 'max.heartbeat.interval.ms');
+    require(value('max.session.timeout.ms') >= value('min.session.timeout.ms'), 'max.session.timeout.ms', 'greater than or equal to', 'min.session.timeout.ms');
+    require(value('session.timeout.ms') >= value('min.session.timeout.ms'), 'session.timeout.ms', 'greater than or equal to', 'min.session.timeout.ms');
+    require(value('session.timeout.ms') <= value('max.session.timeout.ms'), 'session.timeout.ms', 'less than or equal to', 'max.session.timeout.ms');
+    require(value('heartbeat.interval.ms') < value('session.timeout.ms'), 'heartbeat.interval.ms', 'less than', 'session.timeout.ms');
   }
 
   private resolveNodeId(): number {

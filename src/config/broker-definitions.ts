@@ -37,6 +37,9 @@ const IMPLEMENTED = new Set([
   'transactional.id.expiration.ms', 'transaction.max.timeout.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
   'transaction.remove.expired.transaction.cleanup.interval.ms', 'transaction.partition.verification.enable',
   'max.connections', 'queued.max.requests', 'http.host', 'http.port',
+  'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'group.consumer.min.session.timeout.ms',
+  'group.consumer.max.session.timeout.ms', 'group.consumer.min.heartbeat.interval.ms', 'group.consumer.max.heartbeat.interval.ms',
+  'group.consumer.max.size', 'group.consumer.assignors', 'group.consumer.migration.policy',
 ]);
 
 type Extra = { validator?: Validator; internal?: boolean };
@@ -221,6 +224,9 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   def('group.consumer.max.heartbeat.interval.ms', 'int', '15000', RO, 'Largest consumer-protocol heartbeat interval.', { validator: atLeast(1) }),
   def('group.consumer.max.size', 'int', INT_MAX, RO, 'Maximum members of a consumer-protocol group.', { validator: atLeast(1) }),
   def('group.consumer.assignors', 'list', 'uniform,range', RO, 'Server-side assignors of the consumer protocol.'),
+  def('group.consumer.migration.policy', 'string', 'bidirectional', RO,
+    'Online conversion between classic and consumer groups (KIP-848): disabled, upgrade, downgrade or bidirectional.',
+    { validator: { kind: 'one-of', values: ['disabled', 'upgrade', 'downgrade', 'bidirectional'], ignoreCase: true } }),
   def('delete.records.purgatory.purge.interval.requests', 'int', '1', RO, 'Purge interval of the delete-records purgatory.'),
   def('fetch.purgatory.purge.interval.requests', 'int', '1000', RO, 'Purge interval of the fetch purgatory.'),
   def('producer.purgatory.purge.interval.requests', 'int', '1000', RO, 'Purge interval of the produce purgatory.'),

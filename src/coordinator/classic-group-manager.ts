@@ -56,6 +56,18 @@ export interface SyncRequest {
   assignments: { memberId: string; assignment: Buffer }[];
 }
 
+/** A classic member of a consumer group, as the classic group of a downgrade takes it. */
+export interface DowngradedMember {
+  memberId: string;
+  instanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  protocols: Protocol[];
+  assignment: Buffer;
+}
+
 export interface LeaveMember {
   memberId: string;
   groupInstanceId: string | null;
@@ -740,6 +752,37 @@ export class ClassicGroupManager {
       errorCode: ErrorCode.NONE, groupId, groupState: group.state, protocolType: group.protocolType ?? '', protocolData: '',
       members: group.allMembers().map((m) => m.describeNoMetadata()),
     };
+  }
+
+  // -------------------------------------------------------------------------
+  // KIP-848 online downgrade
+
+  /** group.max.size, which a consumer group must fit to be downgraded. */
+  get maxSize(): number {
+    return this.config.maxSize;
+  }
+
+  /**
+   * The classic group that takes over from a consumer group whose last consumer-protocol member left (Kafka's
+   * ClassicGroup.fromConsumerGroup + convertToClassicGroup): Stable at generation = the group epoch with the
+   * remaining classic members and their target assignments, written as a GroupMetadata record, then rebalancing.
+   */
+  downgrade(groupId: string, generation: number, members: readonly DowngradedMember[]): CoordinatorResult<void> {
+    const now = this.time.now();
+    const group = new ClassicGroup(groupId, ClassicGroupState.Stable, now, {
+      generationId: generation, protocolType: 'consumer', protocolName: null, leaderId: null, currentStateTimestamp: now,
+    });
+    for (const m of members) {
+      group.add(new ClassicGroupMember(m.memberId, m.instanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs, 'consumer', m.protocols, m.assignment), null);
+    }
+    group.protocolName = group.selectProtocol();
+    group.subscribedTopics = group.computeSubscribedTopics();
+    this.groups.set(groupId, group);
+    const record = groupMetadataRecord(groupId, groupValue(group, new Map(members.map((m) => [m.memberId, m.assignment]))));
+    for (const m of group.allMembers()) this.rescheduleHeartbeat(group, m);
+    log.info('downgraded a consumer group to a classic group', { group: groupId, members: members.length, generation });
+    const rebalance = this.prepareRebalance(group, `Downgrade group ${groupId} from consumer to classic.`);
+    return { ...rebalance, records: [record, ...rebalance.records], replay: false };
   }
 
   // -------------------------------------------------------------------------

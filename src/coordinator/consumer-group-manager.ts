@@ -4,22 +4,36 @@
 // server-side assignors, revocation before assignment, and session and
 // rebalance timeouts that fence members.
 //
-// State is in memory only: a restart loses the members (they rejoin with
-// epoch 0 after UNKNOWN_MEMBER_ID) but committed offsets are persisted by the
-// offset manager and survive.
+// Every change is written to __consumer_offsets in Kafka's record formats
+// (consumer-group-records.ts) before the member hears of it, and replayed on
+// load: after a restart the group keeps its epochs and assignments, members
+// carry on heartbeating with their epoch, and the loaded members' sessions
+// restart (those that do not come back are fenced by their session timeout).
+//
+// Classic consumers and consumer groups (KIP-848 migration,
+// group.consumer.migration.policy): classic members join a consumer group
+// with JoinGroup/SyncGroup/Heartbeat/LeaveGroup, a consumer-protocol member
+// joining a classic group with members converts it (upgrade), and the last
+// consumer-protocol member leaving turns it back into a classic group
+// (downgrade).
 
 import { randomBytes } from 'node:crypto';
-import { ErrorCode } from '../protocol/generated/index.js';
+import {
+  ConsumerProtocolAssignmentMessage, ConsumerProtocolSubscriptionMessage, ErrorCode, type ConsumerProtocolAssignment, type ConsumerProtocolSubscription,
+} from '../protocol/generated/index.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
 import { createLogger } from '../observability/logger.js';
 import { RangeAssignor } from './assignors/range.js';
 import { UniformAssignor } from './assignors/uniform.js';
 import { addPartition, assignmentsEqual, copyAssignment, type Assignment, type AssignorMember, type AssignorTopic, type PartitionAssignor } from './assignors/assignor.js';
-import { ClassicGroup } from './classic-group.js';
-import type { ClassicGroupManager } from './classic-group-manager.js';
+import { ClassicGroup, joinResult, syncResult, type Deferred, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
+import type { ClassicGroupManager, JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
-import { fail, type Group } from './group.js';
-import type { CoordinatorRecord } from './records.js';
+import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
+import { CoordinatorError, fail, type Group } from './group.js';
+import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
 
 const log = createLogger('group-coordinator');
@@ -36,13 +50,18 @@ export interface ConsumerGroupConfig {
   consumerMaxSize: number;
   /** group.consumer.assignors: the first is the default. */
   consumerAssignors: string[];
+  /** group.consumer.migration.policy (KIP-848 online upgrade/downgrade between classic and consumer groups). */
+  consumerMigrationPolicy: ConsumerGroupMigrationPolicy;
 }
+
+export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional';
 
 export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
   consumerSessionTimeoutMs: 45_000,
   consumerHeartbeatIntervalMs: 5000,
   consumerMaxSize: 2147483647,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
 };
 
 export interface TopicPartitions {
@@ -103,6 +122,52 @@ export interface DescribedConsumerGroup {
 
 const sessionKey = (g: string, m: string) => `consumer-session-${g}-${m}`;
 const rebalanceKey = (g: string, m: string) => `consumer-rebalance-${g}-${m}`;
+/** Classic members of a consumer group: SyncGroup due after JoinGroup, and JoinGroup due after REBALANCE_IN_PROGRESS. */
+const syncKey = (g: string, m: string) => `consumer-classic-sync-${g}-${m}`;
+const joinKey = (g: string, m: string) => `consumer-classic-join-${g}-${m}`;
+
+function cancelMemberTimers(timer: Timer, g: string, m: string): void {
+  for (const key of [sessionKey(g, m), rebalanceKey(g, m), syncKey(g, m), joinKey(g, m)]) timer.cancel(key);
+}
+
+const CONSUMER_PROTOCOL_TYPE = 'consumer';
+
+/** Kafka's ConsumerGroup.supportsClassicProtocols: protocol type "consumer" and a protocol every classic member supports. */
+function supportsClassicProtocols(group: ConsumerGroup, protocolType: string, names: readonly string[]): boolean {
+  if (protocolType !== CONSUMER_PROTOCOL_TYPE || names.length === 0) return false;
+  const classic = [...group.members.values()].filter((m) => m.classic !== null);
+  if (classic.length === 0) return true;
+  return names.some((n) => classic.every((m) => m.classic!.supportedProtocols.some((p) => p.name === n)));
+}
+
+/** A ConsumerProtocolSubscription (newer versions read as the newest known: they only add fields); null when malformed. */
+function decodeSubscription(metadata: Buffer): ConsumerProtocolSubscription | null {
+  try {
+    const r = new Reader(metadata);
+    const version = r.int16();
+    if (version < 0) return null;
+    return ConsumerProtocolSubscriptionMessage.decode(r, Math.min(version, ConsumerProtocolSubscriptionMessage.maxVersion));
+  } catch {
+    return null;
+  }
+}
+
+/** A ConsumerProtocolAssignment (an empty buffer is no assignment); null when malformed. */
+function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment | null {
+  if (bytes.length === 0) return { assignedPartitions: [], userData: null };
+  try {
+    const r = new Reader(bytes);
+    const version = r.int16();
+    if (version < 0) return null;
+    return ConsumerProtocolAssignmentMessage.decode(r, Math.min(version, ConsumerProtocolAssignmentMessage.maxVersion));
+  } catch {
+    return null;
+  }
+}
+
+function signatureOf(topics: readonly TopicMetadata[]): string {
+  return topics.map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).join(',');
+}
 
 function toWire(a: Assignment): TopicPartitions[] {
   return [...a].filter(([, s]) => s.size > 0).map(([topicId, s]) => ({ topicId, partitions: [...s].sort((x, y) => x - y) }));
@@ -170,7 +235,6 @@ export class ConsumerGroupManager {
         invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
       }
     } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-      if (req.memberId === '') invalid('MemberId can\'t be empty.');
       if (req.instanceId === null) invalid('InstanceId can\'t be null.');
     } else {
       invalid('MemberEpoch is invalid.');
@@ -193,22 +257,25 @@ export class ConsumerGroupManager {
 
     const records: CoordinatorRecord[] = [];
     const group = this.getOrMaybeCreateGroup(req.groupId, req.memberEpoch === 0, records);
+    // Kafka's throwIfConsumerGroupIsFull: only members already in the group get in once it is full.
+    if (group.members.size >= this.config.consumerMaxSize && (req.memberId === '' || !group.members.has(req.memberId))) {
+      fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+    }
     let member = group.members.get(req.memberId);
     const owned = req.topicPartitions === null ? null : fromWire(req.topicPartitions);
 
     if (req.memberEpoch === 0) {
-      if (member === undefined) {
-        if (group.members.size >= this.config.consumerMaxSize) {
-          fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+      // v0: the coordinator names the member; v1 (KIP-1082): the client does.
+      const memberId = req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url');
+      const holder = req.instanceId === null ? undefined : this.staticMember(group, req.instanceId);
+      if (holder !== undefined) {
+        // KIP-848 static membership: the instance id can be taken over only once its member left with epoch -2.
+        if (holder.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+          fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${req.instanceId} cannot join the group because the instance id is owned by ${holder.memberId} member.`);
         }
-        if (req.instanceId !== null) {
-          const holder = group.staticMembers.get(req.instanceId);
-          if (holder !== undefined && group.members.has(holder)) {
-            fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder} with instance id ${req.instanceId} is not released yet.`);
-          }
-        }
-        // v0: the coordinator names the member; v1 (KIP-1082): the client does.
-        member = new ConsumerGroupMember(req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url'));
+        member = this.replaceStaticMember(group, holder, memberId);
+      } else if (member === undefined) {
+        member = new ConsumerGroupMember(memberId);
         group.members.set(member.memberId, member);
         group.groupEpoch++;
         log.info('member joined consumer group', { group: group.groupId, member: member.memberId, groupEpoch: group.groupEpoch });
@@ -219,6 +286,12 @@ export class ConsumerGroupManager {
         member.memberEpoch = 0;
         member.state = 'stable';
       }
+    } else if (req.instanceId !== null) {
+      const holder = this.staticMember(group, req.instanceId);
+      if (holder === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+      this.throwIfInstanceIdIsFenced(holder, req.memberId, req.instanceId);
+      member = holder;
+      this.throwIfMemberEpochIsInvalid(member, req.memberEpoch, owned);
     } else {
       if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${group.groupId}.`);
       this.throwIfMemberEpochIsInvalid(member, req.memberEpoch, owned);
@@ -248,13 +321,15 @@ export class ConsumerGroupManager {
     }
     member.clientId = info.clientId;
     member.clientHost = info.clientHost;
+    member.classic = null;
+    group.dirtyMembers.add(member.memberId);
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
 
     // Topics created, deleted or grown since the last assignment change the group epoch too.
-    const signature = this.metadataSignature(group);
-    if (signature !== group.metadataSignature) {
+    const metadata = this.subscriptionMetadata(group);
+    if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
       if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      group.metadataSignature = signature;
+      group.subscriptionMetadata = metadata;
     }
     if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
 
@@ -264,14 +339,14 @@ export class ConsumerGroupManager {
 
     const assignmentChanged = before.epoch !== member.memberEpoch || !assignmentsEqual(before.assigned, member.assigned);
     const fullRequest = req.memberEpoch === 0 || (owned !== null && !assignmentsEqual(owned, member.assigned));
-    return result<HeartbeatResult>({
+    return this.withChanges(result<HeartbeatResult>({
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
       heartbeatIntervalMs: this.config.consumerHeartbeatIntervalMs,
       assignment: assignmentChanged || fullRequest ? { topicPartitions: toWire(member.assigned) } : null,
-    }, records, false);
+    }, records, false), group);
   }
 
   /** Kafka's throwIfMemberEpochIsInvalid: a lost response lets the previous epoch through when nothing extra is owned. */
@@ -287,33 +362,97 @@ export class ConsumerGroupManager {
 
   private leave(req: HeartbeatRequest): CoordinatorResult<HeartbeatResult> {
     const group = this.groups.get(req.groupId);
+    if (!(group instanceof ConsumerGroup)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
+    const response = result<HeartbeatResult>({
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null,
+    }, [], false);
     let member: ConsumerGroupMember | undefined;
-    if (group instanceof ConsumerGroup) {
+    if (req.instanceId === null) {
       member = group.members.get(req.memberId);
-      if (member === undefined && req.instanceId !== null) {
-        const id = group.staticMembers.get(req.instanceId);
-        if (id !== undefined) member = group.members.get(id);
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    } else {
+      member = this.staticMember(group, req.instanceId);
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+      this.throwIfInstanceIdIsFenced(member, req.memberId, req.instanceId);
+      if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        // KIP-848 static membership: the member leaves for now but keeps its partitions (nobody else gets them)
+        // until its session times out, so that the instance coming back under the same instance id takes them over.
+        member.memberEpoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH;
+        member.pendingRevocation = new Map();
+        group.dirtyMembers.add(member.memberId);
+        log.info('static member left the consumer group temporarily', { group: group.groupId, member: member.memberId, instanceId: req.instanceId });
+        return this.withChanges(response, group);
       }
     }
-    if (!(group instanceof ConsumerGroup)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
-    if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-    // A static member leaving temporarily (-2) gives its partitions back like any other here:
-    // it rejoins with epoch 0 under the same instance id and gets an assignment again.
+    if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, response.response);
     this.removeMember(group, member, 'left the group');
-    return result<HeartbeatResult>({
-      errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: req.memberEpoch,
-      heartbeatIntervalMs: 0, assignment: null,
-    }, [], false);
+    return this.withChanges(response, group);
   }
 
-  private removeMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string): void {
+  /**
+   * Appends the group's changed records to the result's own; should they not
+   * be written, the next change of the group writes them again.
+   */
+  private withChanges<T>(res: CoordinatorResult<T>, group: ConsumerGroup): CoordinatorResult<T> {
+    const changed = changedRecords(group);
+    if (changed.length === 0) return res;
+    res.records = [...res.records, ...changed];
+    const then = res.onAppended;
+    res.onAppended = (error) => {
+      if (error !== null) markUnwritten(group, changed);
+      then?.(error);
+    };
+    return res;
+  }
+
+  /** The member holding an instance id. */
+  private staticMember(group: ConsumerGroup, instanceId: string): ConsumerGroupMember | undefined {
+    const id = group.staticMembers.get(instanceId);
+    return id === undefined ? undefined : group.members.get(id);
+  }
+
+  private throwIfInstanceIdIsFenced(holder: ConsumerGroupMember, memberId: string, instanceId: string): void {
+    if (holder.memberId !== memberId) {
+      fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${holder.memberId}.`);
+    }
+  }
+
+  /**
+   * A static member comes back under a new member id (Kafka's replaceMember): the new member takes over the
+   * old one's subscription, target assignment and partitions at epoch 0, without a new group epoch.
+   */
+  private replaceStaticMember(group: ConsumerGroup, old: ConsumerGroupMember, memberId: string): ConsumerGroupMember {
+    const m = new ConsumerGroupMember(memberId);
+    m.instanceId = old.instanceId;
+    m.rackId = old.rackId;
+    m.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+    m.clientId = old.clientId;
+    m.clientHost = old.clientHost;
+    m.subscribedTopicNames = old.subscribedTopicNames;
+    m.subscribedTopicRegex = old.subscribedTopicRegex;
+    m.serverAssignor = old.serverAssignor;
+    m.classic = old.classic;
+    m.assigned = copyAssignment(old.assigned);
+    m.memberEpoch = 0;
+    m.previousMemberEpoch = 0;
+    const target = group.targetAssignment.get(old.memberId);
+    group.members.delete(old.memberId);
+    group.targetAssignment.delete(old.memberId);
+    cancelMemberTimers(this.timer, group.groupId, old.memberId);
+    group.members.set(memberId, m);
+    if (target !== undefined) group.targetAssignment.set(memberId, target);
+    group.staticMembers.set(m.instanceId!, memberId);
+    log.info('static member re-joined the consumer group', { group: group.groupId, instanceId: m.instanceId, member: memberId, replaced: old.memberId });
+    return m;
+  }
+
+  private removeMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string, bumpEpoch = true): void {
     group.members.delete(member.memberId);
     group.targetAssignment.delete(member.memberId);
     if (member.instanceId !== null && group.staticMembers.get(member.instanceId) === member.memberId) group.staticMembers.delete(member.instanceId);
-    this.timer.cancel(sessionKey(group.groupId, member.memberId));
-    this.timer.cancel(rebalanceKey(group.groupId, member.memberId));
+    cancelMemberTimers(this.timer, group.groupId, member.memberId);
     // The new target assignment is computed at the next heartbeat of a remaining member (as Kafka does).
-    group.groupEpoch++;
+    if (bumpEpoch) group.groupEpoch++;
     log.info(`member ${why}`, { group: group.groupId, member: member.memberId, groupEpoch: group.groupEpoch });
   }
 
@@ -321,23 +460,123 @@ export class ConsumerGroupManager {
     const existing = this.groups.get(groupId);
     if (existing instanceof ConsumerGroup) return existing;
     if (existing === undefined) {
-      // Kafka answers GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal; here consumer groups are not
-      // persisted, so after a restart their members must be told to rejoin instead.
+      // Deliberate difference: Kafka answers GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal. Consumer
+      // groups are persisted now, but groups of brokers older than that (and deleted or expired groups) are not
+      // found after a restart: their members are told to rejoin instead.
       if (!create) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${groupId} not found.`);
-    } else if (!create && existing instanceof ClassicGroup && existing.isEmpty()) {
-      // Consumer groups live in memory only: after a restart their offsets make an empty classic group,
-      // and the members, unknown now, rejoin with epoch 0 (which converts it back).
-      fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
-    } else if (!(create && existing instanceof ClassicGroup && existing.isEmpty())) {
+    } else if (!(existing instanceof ClassicGroup)) {
       fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
-    } else {
+    } else if (existing.isEmpty()) {
+      // The same for a group known only by its offsets (a simple group): its members rejoin with epoch 0,
+      // which turns it into a consumer group.
+      if (!create) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} not found.`);
       // Online upgrade of an empty classic group: its offsets stay, its classic record goes.
       existing.createGroupTombstoneRecords(records);
       this.classic.removeGroup(groupId);
       log.info('converted an empty classic group to a consumer group', { group: groupId });
+    } else if (create && this.validateOnlineUpgrade(existing)) {
+      return this.convertToConsumerGroup(existing, records);
+    } else {
+      fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     }
     const group = new ConsumerGroup(groupId);
     this.groups.set(groupId, group);
+    return group;
+  }
+
+  /**
+   * Kafka's validateOnlineDowngradeWithFencedMember: the last consumer-protocol member goes, classic members
+   * remain, the policy allows a downgrade and they fit group.max.size.
+   */
+  private validateOnlineDowngrade(group: ConsumerGroup, leaving: ConsumerGroupMember): boolean {
+    if (leaving.classic !== null || group.members.size <= 1) return false;
+    for (const m of group.members.values()) if (m !== leaving && m.classic === null) return false;
+    const policy = this.config.consumerMigrationPolicy;
+    let why: string | null = null;
+    if (policy !== 'downgrade' && policy !== 'bidirectional') why = 'the online downgrade is disabled';
+    else if (group.members.size - 1 > this.classic.maxSize) why = 'its group size is greater than classic group max size';
+    if (why !== null) log.info(`cannot downgrade consumer group to classic group because ${why}`, { group: group.groupId });
+    return why === null;
+  }
+
+  /** KIP-848 online downgrade (Kafka's convertToClassicGroup): the consumer group's records go, a classic group takes over. */
+  private convertToClassicGroup<T>(group: ConsumerGroup, leaving: ConsumerGroupMember, response: T): CoordinatorResult<T> {
+    const records: CoordinatorRecord[] = [];
+    group.createGroupTombstoneRecords(records);
+    this.cancelTimers(group);
+    this.groups.delete(group.groupId);
+    const members = [...group.members.values()].filter((m) => m !== leaving).map((m) => ({
+      memberId: m.memberId, instanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.classic!.sessionTimeoutMs,
+      protocols: m.classic!.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+      // The classic members start from the target assignment (Kafka does the same).
+      assignment: this.encodeAssignment(m, group.targetOf(m.memberId)),
+    }));
+    log.info('the last consumer-protocol member left; downgrading the group', { group: group.groupId, member: leaving.memberId });
+    const res = this.classic.downgrade(group.groupId, group.groupEpoch, members);
+    return { records: [...records, ...res.records], response, replay: false, ...(res.onAppended !== undefined ? { onAppended: res.onAppended } : {}) };
+  }
+
+  /** Kafka's validateOnlineUpgrade: the policy allows it, the members use the consumer protocol, and they fit. */
+  private validateOnlineUpgrade(classic: ClassicGroup): boolean {
+    const policy = this.config.consumerMigrationPolicy;
+    let why: string | null = null;
+    if (policy !== 'upgrade' && policy !== 'bidirectional') why = 'the online upgrade is disabled';
+    else if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) why = 'the group does not use the consumer embedded protocol';
+    else if (classic.numMembers() > this.config.consumerMaxSize) why = 'the group size exceeds the consumer group maximum size';
+    if (why !== null) log.info(`cannot upgrade classic group to consumer group because ${why}`, { group: classic.groupId });
+    return why === null;
+  }
+
+  /**
+   * KIP-848 online upgrade (Kafka's convertToConsumerGroup + ConsumerGroup.fromClassicGroup): a member of the
+   * consumer protocol joins a classic group with members. The classic members become classic members of a consumer
+   * group at epoch = generation, each owning (and targeting) its last assignment; a rebalance in progress is
+   * answered REBALANCE_IN_PROGRESS, and the new group epoch makes them rejoin for the new assignment.
+   */
+  private convertToConsumerGroup(classic: ClassicGroup, records: CoordinatorRecord[]): ConsumerGroup {
+    const groupId = classic.groupId;
+    const generation = classic.generationId;
+    const members: ConsumerGroupMember[] = [];
+    for (const cm of classic.allMembers()) {
+      const chosen = classic.protocolName === null ? undefined : cm.supportedProtocols.find((p) => p.name === classic.protocolName);
+      const subscription = chosen === undefined ? null : decodeSubscription(chosen.metadata);
+      const assignment = decodeAssignment(cm.assignment);
+      if (subscription === null || assignment === null) {
+        log.warn('cannot upgrade classic group to consumer group because the embedded consumer protocol is malformed', { group: groupId, member: cm.memberId });
+        fail(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
+      }
+      const m = new ConsumerGroupMember(cm.memberId);
+      m.memberEpoch = generation;
+      m.previousMemberEpoch = generation;
+      m.instanceId = cm.groupInstanceId;
+      m.rackId = subscription.rackId;
+      m.rebalanceTimeoutMs = cm.rebalanceTimeoutMs;
+      m.clientId = cm.clientId;
+      m.clientHost = cm.clientHost;
+      m.subscribedTopicNames = [...new Set(subscription.topics)].sort();
+      for (const tp of assignment.assignedPartitions) {
+        const t = this.topics.getTopic(tp.topic);
+        if (t !== undefined) for (const p of tp.partitions) addPartition(m.assigned, t.topicId, p);
+      }
+      m.classic = { sessionTimeoutMs: cm.sessionTimeoutMs, supportedProtocols: cm.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
+      members.push(m);
+    }
+    classic.createGroupTombstoneRecords(records);
+    this.classic.removeGroup(groupId, ErrorCode.REBALANCE_IN_PROGRESS);
+    const group = new ConsumerGroup(groupId);
+    group.groupEpoch = generation;
+    group.assignmentEpoch = generation;
+    for (const m of members) {
+      group.members.set(m.memberId, m);
+      group.targetAssignment.set(m.memberId, copyAssignment(m.assigned));
+      if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
+    }
+    group.subscriptionMetadata = this.subscriptionMetadata(group);
+    group.allMembersDirty = true;
+    this.groups.set(groupId, group);
+    for (const m of members) this.scheduleSession(group, m);
+    log.info('upgraded a classic group to a consumer group', { group: groupId, members: members.length, groupEpoch: generation });
     return group;
   }
 
@@ -362,8 +601,10 @@ export class ConsumerGroupManager {
     return out;
   }
 
-  private metadataSignature(group: ConsumerGroup): string {
-    return [...this.subscribedTopics(group).values()].map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).sort().join(',');
+  /** The subscribed topics as ConsumerGroupPartitionMetadata records them, sorted by name. */
+  private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
+    return [...this.subscribedTopics(group).values()].map((t) => ({ name: t.name, topicId: t.topicId, partitionCount: t.partitionCount }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private assignorFor(group: ConsumerGroup): PartitionAssignor {
@@ -389,6 +630,7 @@ export class ConsumerGroupManager {
     group.targetAssignment.clear();
     for (const [id, a] of target) group.targetAssignment.set(id, a);
     group.assignmentEpoch = group.groupEpoch;
+    group.allMembersDirty = true;
   }
 
   /** Kafka's CurrentAssignmentBuilder: moves a member one step towards its target. */
@@ -415,8 +657,7 @@ export class ConsumerGroupManager {
       member.assigned = keep;
       member.pendingRevocation = revoke;
       member.state = 'unrevoked';
-      const timeoutMs = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.config.consumerSessionTimeoutMs;
-      this.schedule(rebalanceKey(group.groupId, member.memberId), timeoutMs, () => this.fence(group.groupId, member.memberId, 'did not revoke its partitions within the rebalance timeout'));
+      this.scheduleRebalanceTimeout(group, member);
       return;
     }
     const others = group.ownedByOthers(member.memberId);
@@ -449,16 +690,27 @@ export class ConsumerGroupManager {
     }
   }
 
+  private scheduleRebalanceTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    const timeoutMs = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.config.consumerSessionTimeoutMs;
+    this.schedule(rebalanceKey(group.groupId, member.memberId), timeoutMs,
+      () => this.fence(group.groupId, member.memberId, 'did not revoke its partitions within the rebalance timeout'));
+  }
+
   private scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    this.schedule(sessionKey(group.groupId, member.memberId), this.config.consumerSessionTimeoutMs,
-      () => this.fence(group.groupId, member.memberId, 'session timed out'));
+    // A classic member keeps the session timeout of its JoinGroup.
+    const timeoutMs = member.classic?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs;
+    this.schedule(sessionKey(group.groupId, member.memberId), timeoutMs, () => this.fence(group.groupId, member.memberId, 'session timed out'));
   }
 
   private fence(groupId: string, memberId: string, why: string): CoordinatorResult<void> {
     const group = this.groups.get(groupId);
     if (group instanceof ConsumerGroup) {
       const member = group.members.get(memberId);
-      if (member !== undefined) this.removeMember(group, member, `fenced: ${why}`);
+      if (member !== undefined) {
+        if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, undefined);
+        this.removeMember(group, member, `fenced: ${why}`);
+        return this.withChanges(result(undefined, [], false), group);
+      }
     }
     return result(undefined, [], false);
   }
@@ -488,14 +740,287 @@ export class ConsumerGroupManager {
     };
   }
 
-  /** Drops every timer of the consumer groups (the coordinator stops). */
-  cancelAll(): void {
-    for (const g of this.groups.values()) {
-      if (!(g instanceof ConsumerGroup)) continue;
-      for (const id of g.members.keys()) {
-        this.timer.cancel(sessionKey(g.groupId, id));
-        this.timer.cancel(rebalanceKey(g.groupId, id));
+  // -------------------------------------------------------------------------
+  // Classic-protocol members of a consumer group (KIP-848 mixed groups, Kafka's
+  // classicGroupJoin/Sync/Heartbeat/LeaveToConsumerGroup): a consumer still on
+  // group.protocol=classic joins a consumer group that has members. Its
+  // subscription comes from its JoinGroup, its generation is its member epoch,
+  // SyncGroup hands it its assignment, and heartbeats answer
+  // REBALANCE_IN_PROGRESS whenever it must rejoin to move on.
+
+  /** JoinGroup to a consumer group with members. */
+  classicJoin(info: RequestInfo, req: JoinRequest, group: ConsumerGroup, future: Deferred<JoinGroupResult>): CoordinatorResult<void> {
+    const refuse = (errorCode: ErrorCode, memberId = req.memberId): CoordinatorResult<void> => {
+      future.complete(joinResult({ memberId, errorCode }));
+      return result(undefined, [], false);
+    };
+    try {
+      const isUnknown = req.memberId === '';
+      const memberId = isUnknown ? randomBytes(16).toString('base64url') : req.memberId;
+      if (group.members.size >= this.config.consumerMaxSize && !group.members.has(memberId)) {
+        fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+      }
+      if (!supportsClassicProtocols(group, req.protocolType, req.protocols.map((p) => p.name))) {
+        fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s protocols are not supported.`);
+      }
+      // JoinGroup v4+ (KIP-394): a dynamic member first learns its id.
+      if (isUnknown && req.groupInstanceId === null && info.apiVersion >= 4) return refuse(ErrorCode.MEMBER_ID_REQUIRED, memberId);
+      const subscription = decodeSubscription(req.protocols[0]!.metadata);
+      if (subscription === null) fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s subscription cannot be read.`);
+
+      let member: ConsumerGroupMember;
+      if (req.groupInstanceId === null) {
+        member = group.members.get(memberId) ?? this.addMember(group, memberId);
+      } else {
+        const holder = this.staticMember(group, req.groupInstanceId);
+        if (isUnknown) {
+          // A classic static member takes its instance id over whatever the holder's epoch (Kafka does the same).
+          member = holder === undefined ? this.addMember(group, memberId) : this.replaceStaticMember(group, holder, memberId);
+        } else {
+          if (holder === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.groupInstanceId} is unknown.`);
+          this.throwIfInstanceIdIsFenced(holder, memberId, req.groupInstanceId);
+          member = holder;
+        }
+        member.instanceId = req.groupInstanceId;
+        group.staticMembers.set(req.groupInstanceId, member.memberId);
+      }
+
+      const topics = [...new Set(subscription.topics)].sort();
+      const changed = topics.join('\n') !== member.subscribedTopicNames.join('\n') || member.subscribedTopicRegex !== null;
+      member.subscribedTopicNames = topics;
+      member.subscribedTopicRegex = null;
+      if (subscription.rackId !== null) member.rackId = subscription.rackId;
+      if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+      member.clientId = info.clientId;
+      member.clientHost = info.clientHost;
+      member.classic = { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
+      group.dirtyMembers.add(member.memberId);
+      if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
+      const metadata = this.subscriptionMetadata(group);
+      if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
+        if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
+        group.subscriptionMetadata = metadata;
+      }
+      if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+
+      // What the member owns is what its subscription says (the ownedPartitions of cooperative consumers).
+      const owned: Assignment = new Map();
+      for (const tp of subscription.ownedPartitions) {
+        const t = this.topics.getTopic(tp.topic);
+        if (t !== undefined) for (const p of tp.partitions) addPartition(owned, t.topicId, p);
+      }
+      this.reconcile(group, member, owned);
+      this.timer.cancel(joinKey(group.groupId, member.memberId));
+
+      const joined = member;
+      const response = joinResult({
+        memberId: joined.memberId, generationId: joined.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE,
+        protocolName: req.protocols[0]!.name, leader: '',
+      });
+      log.info('classic member joined the consumer group', { group: group.groupId, member: joined.memberId, memberEpoch: joined.memberEpoch });
+      return this.withChanges(result(undefined, [], false, (error) => {
+        if (error !== null) {
+          future.complete(joinResult({ memberId: req.memberId, errorCode: error }));
+          return;
+        }
+        this.scheduleSession(group, joined);
+        this.schedule(syncKey(group.groupId, joined.memberId), joined.rebalanceTimeoutMs > 0 ? joined.rebalanceTimeoutMs : req.sessionTimeoutMs,
+          () => this.fence(group.groupId, joined.memberId, 'did not send SyncGroup within the rebalance timeout'));
+        future.complete(response);
+      }), group);
+    } catch (err) {
+      if (err instanceof CoordinatorError) return refuse(err.code);
+      throw err;
+    }
+  }
+
+  /** SyncGroup of a classic member: its assignment, once it caught up with the group epoch. */
+  classicSync(req: SyncRequest, group: ConsumerGroup): SyncGroupResult {
+    const member = this.classicMember(group, req.memberId, req.groupInstanceId);
+    if (req.generationId !== member.memberEpoch) {
+      fail(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${req.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
+    }
+    const protocolName = member.classic!.supportedProtocols[0]?.name ?? null;
+    if ((req.protocolType !== null && req.protocolType !== CONSUMER_PROTOCOL_TYPE) || (req.protocolName !== null && req.protocolName !== protocolName)) {
+      fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `The protocol type or name of member ${member.memberId} does not match.`);
+    }
+    // A member behind the group epoch rejoins first, unless it is in the middle of revoking partitions.
+    if (group.groupEpoch > member.memberEpoch && member.state !== 'unrevoked') {
+      this.scheduleJoinTimeout(group, member);
+      fail(ErrorCode.REBALANCE_IN_PROGRESS, `A new rebalance is triggered in group ${group.groupId} and member ${member.memberId} should rejoin to catch up.`);
+    }
+    this.timer.cancel(syncKey(group.groupId, member.memberId));
+    this.scheduleSession(group, member);
+    return syncResult({ protocolType: req.protocolType, protocolName: req.protocolName, assignment: this.encodeAssignment(member) });
+  }
+
+  /** Heartbeat of a classic member: REBALANCE_IN_PROGRESS when it must rejoin to move on. */
+  classicHeartbeat(req: { memberId: string; groupInstanceId: string | null; generationId: number }, group: ConsumerGroup): ErrorCode {
+    const member = this.classicMember(group, req.memberId, req.groupInstanceId);
+    if (req.generationId !== member.memberEpoch) {
+      fail(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${req.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
+    }
+    this.scheduleSession(group, member);
+    // Rejoin when the group epoch moved on, when partitions must be revoked, or when the partitions it waits for are free.
+    const waiting = member.state === 'unreleased' && this.isWaitingOnUnreleased(group, member);
+    if (member.memberEpoch < group.groupEpoch || member.state === 'unrevoked' || (member.state === 'unreleased' && !waiting)) {
+      this.scheduleJoinTimeout(group, member);
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    }
+    return ErrorCode.NONE;
+  }
+
+  /** LeaveGroup (batched) to a consumer group: classic members, or any member by instance id (admin removal). */
+  classicLeave(members: readonly LeaveMember[], group: ConsumerGroup): CoordinatorResult<{ errorCode: ErrorCode; members: LeaveMemberResult[] }> {
+    const out: LeaveMemberResult[] = [];
+    let removed = 0;
+    for (const m of members) {
+      try {
+        let member: ConsumerGroupMember | undefined;
+        if (m.groupInstanceId === null) {
+          member = group.members.get(m.memberId);
+          if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${m.memberId} is not a member of group ${group.groupId}.`);
+          if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
+        } else {
+          member = this.staticMember(group, m.groupInstanceId);
+          if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${m.groupInstanceId} is unknown.`);
+          // An admin removes a member by instance id alone (no member id).
+          if (m.memberId !== '') {
+            this.throwIfInstanceIdIsFenced(member, m.memberId, m.groupInstanceId);
+            if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
+          }
+        }
+        this.removeMember(group, member, 'left the group (LeaveGroup)', false);
+        removed++;
+        out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.NONE });
+      } catch (err) {
+        if (!(err instanceof CoordinatorError)) throw err;
+        out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: err.code });
       }
     }
+    if (removed > 0) group.groupEpoch++;
+    return this.withChanges(result({ errorCode: ErrorCode.NONE, members: out }, [], false), group);
+  }
+
+  private addMember(group: ConsumerGroup, memberId: string): ConsumerGroupMember {
+    const member = new ConsumerGroupMember(memberId);
+    group.members.set(memberId, member);
+    group.groupEpoch++;
+    log.info('member joined consumer group', { group: group.groupId, member: memberId, groupEpoch: group.groupEpoch });
+    return member;
+  }
+
+  /** Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol. */
+  private classicMember(group: ConsumerGroup, memberId: string, instanceId: string | null): ConsumerGroupMember {
+    let member: ConsumerGroupMember | undefined;
+    if (instanceId === null) {
+      member = group.members.get(memberId);
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`);
+    } else {
+      member = this.staticMember(group, instanceId);
+      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member with instance id ${instanceId} is not a member of group ${group.groupId}.`);
+      this.throwIfInstanceIdIsFenced(member, memberId, instanceId);
+    }
+    if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
+    return member;
+  }
+
+  /** Whether some partition of the member's target is still owned by another member. */
+  private isWaitingOnUnreleased(group: ConsumerGroup, member: ConsumerGroupMember): boolean {
+    const others = group.ownedByOthers(member.memberId);
+    for (const [t, s] of group.targetOf(member.memberId)) {
+      for (const p of s) if (!member.assigned.get(t)?.has(p) && others.has(`${t}:${p}`)) return true;
+    }
+    return false;
+  }
+
+  private scheduleJoinTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    const key = joinKey(group.groupId, member.memberId);
+    if (this.timer.isScheduled(key)) return;
+    this.schedule(key, member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : member.classic?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs,
+      () => this.fence(group.groupId, member.memberId, 'did not rejoin within the rebalance timeout'));
+  }
+
+  /** The member's partitions (or others) as a ConsumerProtocolAssignment, in the version of its subscription. */
+  private encodeAssignment(member: ConsumerGroupMember, partitions: Assignment = member.assigned): Buffer {
+    const metadata = member.classic?.supportedProtocols[0]?.metadata;
+    const version = metadata !== undefined && metadata.length >= 2 ? Math.max(0, Math.min(metadata.readInt16BE(0), ConsumerProtocolAssignmentMessage.maxVersion)) : 0;
+    const assignedPartitions: { topic: string; partitions: number[] }[] = [];
+    for (const t of toWire(partitions)) {
+      const topic = this.topics.getTopicById(t.topicId);
+      if (topic !== undefined) assignedPartitions.push({ topic: topic.name, partitions: t.partitions });
+    }
+    const w = new Writer(64);
+    w.int16(version);
+    ConsumerProtocolAssignmentMessage.encode(w, version, { assignedPartitions, userData: null });
+    return w.toBuffer();
+  }
+
+  // -------------------------------------------------------------------------
+  // Loading from __consumer_offsets
+
+  /** Applies a consumer group record read back from the log (or a tombstone written with replay). */
+  replay(record: ConsumerGroupRecord): void {
+    const groupId = record.key.group;
+    const existing = this.groups.get(groupId);
+    if (record.type === 'consumer-group-metadata' && record.value === null) {
+      // The group is deleted: its members' tombstones came first.
+      if (existing instanceof ConsumerGroup) {
+        this.cancelTimers(existing);
+        this.groups.delete(groupId);
+      }
+      return;
+    }
+    let group: ConsumerGroup;
+    if (existing instanceof ConsumerGroup) {
+      group = existing;
+    } else {
+      if (record.value === null) return;
+      if (existing instanceof ClassicGroup) {
+        // A simple classic group (made by offsets replayed first) is not backed by records of its own: the
+        // consumer group replaces it, as in Kafka's getOrMaybeCreatePersistedConsumerGroup.
+        if (!existing.isEmpty() || existing.protocolType !== null) throw new Error(`group ${groupId} is a classic group, not a consumer group`);
+        this.classic.removeGroup(groupId);
+      }
+      group = new ConsumerGroup(groupId);
+      this.groups.set(groupId, group);
+    }
+    replayConsumerGroupRecord(group, record, (id) => new ConsumerGroupMember(id));
+  }
+
+  /** After loading: the loaded members' session timeouts start, and revoking members get their rebalance timeout. */
+  onLoaded(): void {
+    for (const g of this.groups.values()) {
+      if (!(g instanceof ConsumerGroup)) continue;
+      for (const m of g.members.values()) {
+        this.scheduleSession(g, m);
+        if (m.state === 'unrevoked') this.scheduleRebalanceTimeout(g, m);
+      }
+      if (g.members.size > 0) log.info('loaded consumer group', { group: g.groupId, groupEpoch: g.groupEpoch, members: g.members.size, state: g.state() });
+    }
+  }
+
+  private cancelTimers(group: ConsumerGroup): void {
+    for (const id of group.members.keys()) cancelMemberTimers(this.timer, group.groupId, id);
+  }
+
+  /**
+   * Kafka's maybeDeleteEmptyConsumerGroup: a classic JoinGroup turns an empty consumer group into a classic
+   * group (whatever the migration policy); the consumer group goes, its offsets stay. Returns its tombstones.
+   */
+  deleteIfEmpty(groupId: string): CoordinatorRecord[] {
+    const group = this.groups.get(groupId);
+    if (!(group instanceof ConsumerGroup) || !group.isEmpty()) return [];
+    const records: CoordinatorRecord[] = [];
+    group.createGroupTombstoneRecords(records);
+    this.cancelTimers(group);
+    this.groups.delete(groupId);
+    log.info('converted an empty consumer group to a classic group', { group: groupId });
+    return records;
+  }
+
+  /** Drops every timer of the consumer groups (the coordinator stops). */
+  cancelAll(): void {
+    for (const g of this.groups.values()) if (g instanceof ConsumerGroup) this.cancelTimers(g);
   }
 }

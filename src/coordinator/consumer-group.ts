@@ -9,7 +9,9 @@
 import { ErrorCode } from '../protocol/generated/index.js';
 import { assignmentsEqual, type Assignment } from './assignors/assignor.js';
 import { fail, type Group, type GroupType, type OffsetExpirationCondition } from './group.js';
-import type { CoordinatorRecord } from './records.js';
+import { groupTombstones } from './consumer-group-records.js';
+import type { TopicMetadata } from './consumer-group-manager.js';
+import type { ClassicMemberMetadata, CoordinatorRecord } from './records.js';
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
 
@@ -28,6 +30,8 @@ export class ConsumerGroupMember {
   subscribedTopicNames: string[] = [];
   subscribedTopicRegex: string | null = null;
   serverAssignor: string | null = null;
+  /** Set while the member uses the classic protocol (JoinGroup/SyncGroup) inside the consumer group. */
+  classic: ClassicMemberMetadata | null = null;
   /** What the member owns (and was told it owns). */
   assigned: Assignment = new Map();
   /** What the member was asked to revoke and has not confirmed yet. */
@@ -49,11 +53,20 @@ export class ConsumerGroup implements Group {
   readonly targetAssignment = new Map<string, Assignment>();
   groupEpoch = 0;
   assignmentEpoch = 0;
-  /** The subscribed topics' ids and partition counts the target assignment was computed from. */
-  metadataSignature = '';
+  /** The subscribed topics (sorted by name) the group epoch was last bumped for (ConsumerGroupPartitionMetadata). */
+  subscriptionMetadata: TopicMetadata[] = [];
   /** Instance id -> member id of static members. */
   readonly staticMembers = new Map<string, string>();
   dead = false;
+
+  // What __consumer_offsets holds for this group (see consumer-group-records.ts).
+  /** Record slot -> the encoded value last written or replayed. */
+  readonly persisted = new Map<string, Buffer>();
+  /** Members that have records in the log. */
+  readonly persistedMembers = new Set<string>();
+  /** Members changed since the records were last written; all of them after a new target assignment. */
+  readonly dirtyMembers = new Set<string>();
+  allMembersDirty = false;
 
   constructor(readonly groupId: string) {}
 
@@ -93,11 +106,10 @@ export class ConsumerGroup implements Group {
     if (memberEpoch < 0 && this.members.size === 0) return;
     const member = this.members.get(memberId);
     if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${this.groupId}.`);
-    // Members of the consumer protocol commit with OffsetCommit v9+ (which carries the member epoch).
-    if (!isTransactional && apiVersion < 9) fail(ErrorCode.UNSUPPORTED_VERSION, 'OffsetCommit version 9 or later is required by consumer group members.');
-    if (memberEpoch !== member.memberEpoch) {
-      fail(ErrorCode.STALE_MEMBER_EPOCH, `The member epoch ${memberEpoch} does not match the current member epoch ${member.memberEpoch}.`);
-    }
+    // Members of the consumer protocol commit with OffsetCommit v9+ (which carries the member epoch); classic
+    // members (KIP-848 mixed groups) commit with their generation, which is their member epoch.
+    if (!isTransactional && member.classic === null && apiVersion < 9) fail(ErrorCode.UNSUPPORTED_VERSION, 'OffsetCommit version 9 or later is required by consumer group members.');
+    validateMemberEpoch(memberEpoch, member);
   }
 
   validateOffsetFetch(memberId: string | null, memberEpoch: number): void {
@@ -105,9 +117,7 @@ export class ConsumerGroup implements Group {
     if (memberEpoch < 0 && memberId === null) return;
     const member = memberId === null ? undefined : this.members.get(memberId);
     if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${this.groupId}.`);
-    if (memberEpoch !== member.memberEpoch) {
-      fail(ErrorCode.STALE_MEMBER_EPOCH, `The member epoch ${memberEpoch} does not match the current member epoch ${member.memberEpoch}.`);
-    }
+    validateMemberEpoch(memberEpoch, member);
   }
 
   validateOffsetDelete(): void {}
@@ -126,8 +136,8 @@ export class ConsumerGroup implements Group {
     return { baseTimestamp: (o) => o.commitTimestampMs };
   }
 
-  createGroupTombstoneRecords(_records: CoordinatorRecord[]): void {
-    // Consumer group state is kept in memory only (members rejoin after a restart); only offsets are persisted.
+  createGroupTombstoneRecords(records: CoordinatorRecord[]): void {
+    groupTombstones(this, records);
   }
 
   /** Partitions owned (assigned or pending revocation) by members other than `exceptMemberId`: "topicId:partition". */
@@ -147,6 +157,13 @@ export class ConsumerGroup implements Group {
   isMemberAtTarget(m: ConsumerGroupMember): boolean {
     return m.state === 'stable' && m.memberEpoch === this.assignmentEpoch && assignmentsEqual(m.assigned, this.targetOf(m.memberId));
   }
+}
+
+/** Kafka's validateMemberEpoch: a classic member's mismatch is ILLEGAL_GENERATION, a consumer member's STALE_MEMBER_EPOCH. */
+function validateMemberEpoch(received: number, member: ConsumerGroupMember): void {
+  if (received === member.memberEpoch) return;
+  if (member.classic !== null) fail(ErrorCode.ILLEGAL_GENERATION, `The received generation id ${received} does not match the current generation ${member.memberEpoch}.`);
+  fail(ErrorCode.STALE_MEMBER_EPOCH, `The member epoch ${received} does not match the current member epoch ${member.memberEpoch}.`);
 }
 
 const regexCache = new Map<string, RegExp>();

@@ -24,10 +24,11 @@ import {
   type ListedGroup, type SyncRequest,
 } from './classic-group-manager.js';
 import { Deferred, joinResult, syncResult, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
-import { appendErrorToResponseError, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
+import { EMPTY_RESULT, appendErrorToResponseError, result, type CoordinatorResult, type RequestInfo } from './coordinator-result.js';
+import { ConsumerGroup } from './consumer-group.js';
 import { CoordinatorError, type Group } from './group.js';
 import {
-  ConsumerGroupManager, DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type DescribedConsumerGroup, type HeartbeatRequest as ConsumerHeartbeatRequest,
+  ConsumerGroupManager, DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type ConsumerGroupMigrationPolicy, type DescribedConsumerGroup, type HeartbeatRequest as ConsumerHeartbeatRequest,
   type HeartbeatResult as ConsumerHeartbeatResult,
 } from './consumer-group-manager.js';
 import { groupPartition } from './java-compat.js';
@@ -127,6 +128,7 @@ export class GroupCoordinator {
         if (this.state !== 'loading') return;
         this.state = 'active';
         for (const r of this.classic.onLoaded()) void this.write(r).catch(() => {});
+        this.consumer.onLoaded();
         this.scheduleCleanup();
       },
       (err: unknown) => {
@@ -274,8 +276,11 @@ export class GroupCoordinator {
         this.classic.replayGroupMetadata(record.key.group, record.value);
         break;
       case 'unknown':
-        // KIP-848 and later record types: not handled by this coordinator yet.
+        // Share and streams group records: not handled by this coordinator.
         this.unknownRecords++;
+        break;
+      default:
+        this.consumer.replay(record);
         break;
     }
   }
@@ -386,7 +391,14 @@ export class GroupCoordinator {
     if (!(await this.ensureTopic())) return joinResult({ memberId: req.memberId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
     const future = new Deferred<JoinGroupResult>();
     try {
-      await this.execute(() => this.classic.join(info, req, future));
+      await this.execute(() => {
+        const existing = this.groups.get(req.groupId);
+        // A consumer group with members takes the classic member in (KIP-848 mixed group); an empty one gives way.
+        if (existing instanceof ConsumerGroup && !existing.isEmpty()) return this.consumer.classicJoin(info, req, existing, future);
+        const tombstones = this.consumer.deleteIfEmpty(req.groupId);
+        const res = this.classic.join(info, req, future);
+        return tombstones.length === 0 ? res : { ...res, records: [...tombstones, ...res.records] };
+      });
     } catch (err) {
       future.complete(joinResult({ errorCode: this.errorOf(err, 'JoinGroup') }));
     }
@@ -399,7 +411,12 @@ export class GroupCoordinator {
     if (this.state === 'loading') return syncResult({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     const future = new Deferred<SyncGroupResult>();
     try {
-      await this.execute(() => this.classic.sync(req, future));
+      await this.execute(() => {
+        const group = this.groups.get(req.groupId);
+        if (!(group instanceof ConsumerGroup)) return this.classic.sync(req, future);
+        future.complete(this.consumer.classicSync(req, group));
+        return EMPTY_RESULT;
+      });
     } catch (err) {
       future.complete(syncResult({ errorCode: this.errorOf(err, 'SyncGroup') }));
     }
@@ -412,7 +429,10 @@ export class GroupCoordinator {
     // A heartbeat while loading is answered as fine: the member keeps going until the group is back.
     if (this.state === 'loading') return ErrorCode.NONE;
     try {
-      return await this.execute(() => this.classic.heartbeat(req));
+      return await this.execute(() => {
+        const group = this.groups.get(req.groupId);
+        return group instanceof ConsumerGroup ? result(this.consumer.classicHeartbeat(req, group)) : this.classic.heartbeat(req);
+      });
     } catch (err) {
       return this.errorOf(err, 'Heartbeat');
     }
@@ -423,7 +443,10 @@ export class GroupCoordinator {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     if (this.state === 'loading') return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, members: [] };
     try {
-      return await this.execute(() => this.classic.leave(groupId, members));
+      return await this.execute(() => {
+        const group = this.groups.get(groupId);
+        return group instanceof ConsumerGroup ? this.consumer.classicLeave(members, group) : this.classic.leave(groupId, members);
+      });
     } catch (err) {
       const code = this.errorOf(err, 'LeaveGroup');
       // No such group: every member is unknown.
@@ -573,7 +596,6 @@ export class GroupCoordinator {
           group.createGroupTombstoneRecords(records);
           return { records, response: undefined, replay: true };
         });
-        this.forgetConsumerGroup(groupId);
         log.info('deleted group', { group: groupId });
         out.push({ groupId, errorCode: ErrorCode.NONE });
       } catch (err) {
@@ -594,10 +616,7 @@ export class GroupCoordinator {
       const records: CoordinatorRecord[] = [];
       const allExpired = this.offsets.cleanupExpiredOffsets(groupId, records);
       const group = this.groups.get(groupId);
-      if (allExpired && group !== undefined && group.isEmpty()) {
-        group.createGroupTombstoneRecords(records);
-        this.forgetConsumerGroup(groupId);
-      }
+      if (allExpired && group !== undefined && group.isEmpty()) group.createGroupTombstoneRecords(records);
       if (records.length === 0) continue;
       tombstones += records.length;
       void this.write({ records, response: undefined, replay: true });
@@ -623,12 +642,6 @@ export class GroupCoordinator {
     return this.offsets.committed(groupId, topic, partition)?.committedOffset;
   }
 
-  /** Consumer groups have no record of their own to replay a tombstone of: an empty one is dropped directly. */
-  private forgetConsumerGroup(groupId: string): void {
-    const group = this.groups.get(groupId);
-    if (group?.type === 'consumer' && group.isEmpty()) this.groups.delete(groupId);
-  }
-
   private errorOf(err: unknown, api: string): ErrorCode {
     if (err instanceof CoordinatorError) return err.code;
     log.error(`${api} failed in the group coordinator`, { error: err, stack: err instanceof Error ? err.stack : undefined });
@@ -637,7 +650,7 @@ export class GroupCoordinator {
 }
 
 /** The coordinator's settings from the broker configuration (Kafka's property names). */
-export function groupCoordinatorConfigFrom(config: { int(name: string): number; long(name: string): number; list(name: string): string[] }): GroupCoordinatorConfig {
+export function groupCoordinatorConfigFrom(config: { int(name: string): number; long(name: string): number; list(name: string): string[]; string(name: string): string }): GroupCoordinatorConfig {
   return {
     ...DEFAULT_GROUP_COORDINATOR_CONFIG,
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
@@ -655,6 +668,7 @@ export function groupCoordinatorConfigFrom(config: { int(name: string): number; 
     consumerHeartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
     consumerMaxSize: config.int('group.consumer.max.size'),
     consumerAssignors: config.list('group.consumer.assignors').map((a) => a.trim().toLowerCase()).filter((a) => a !== ''),
+    consumerMigrationPolicy: config.string('group.consumer.migration.policy').toLowerCase() as ConsumerGroupMigrationPolicy,
   };
 }
 

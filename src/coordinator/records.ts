@@ -18,6 +18,22 @@
 //
 // Kafka 4 writes OffsetCommitValue v3 (v1 when the commit carried a retention
 // time) and GroupMetadataValue v3; we write the same and read every version.
+//
+// KIP-848 consumer groups (Kafka 4's group-coordinator/.../common/message/*.json):
+// keys are not flexible (int16 type, group string[, memberId string]); values
+// are version 0, flexible (compact strings and arrays, tagged fields).
+//
+//   3 ConsumerGroupMetadata              Epoch int32 (tag 0: MetadataHash int64, 4.1+; read and dropped)
+//   4 ConsumerGroupPartitionMetadata     Topics [TopicId uuid, TopicName, NumPartitions int32,
+//                                        PartitionMetadata [Partition int32, Racks []string]]
+//   5 ConsumerGroupMemberMetadata        InstanceId?, RackId?, ClientId, ClientHost, SubscribedTopicNames [],
+//                                        SubscribedTopicRegex?, RebalanceTimeoutMs int32, ServerAssignor?,
+//                                        tag 0: ClassicMemberMetadata? (SessionTimeoutMs int32, SupportedProtocols [Name, Metadata bytes])
+//   6 ConsumerGroupTargetAssignmentMetadata  AssignmentEpoch int32
+//   7 ConsumerGroupTargetAssignmentMember    TopicPartitions [TopicId uuid, Partitions []int32]
+//   8 ConsumerGroupCurrentMemberAssignment   MemberEpoch int32, PreviousMemberEpoch int32, State int8
+//                                        (0 stable, 1 unrevoked, 2 unreleased), AssignedPartitions,
+//                                        PartitionsPendingRevocation (both [TopicId uuid, Partitions []int32])
 
 import { ProtocolDecodeError, Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
@@ -65,11 +81,83 @@ export interface GroupMetadataValue {
   members: GroupMetadataMember[];
 }
 
+export const CONSUMER_GROUP_METADATA_KEY_VERSION = 3;
+export const CONSUMER_GROUP_PARTITION_METADATA_KEY_VERSION = 4;
+export const CONSUMER_GROUP_MEMBER_METADATA_KEY_VERSION = 5;
+export const CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA_KEY_VERSION = 6;
+export const CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER_KEY_VERSION = 7;
+export const CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT_KEY_VERSION = 8;
+
+export interface TopicPartitionsValue {
+  topicId: string;
+  partitions: number[];
+}
+
+export interface ConsumerGroupMetadataValue {
+  epoch: number;
+}
+
+export interface ConsumerGroupPartitionMetadataValue {
+  topics: { topicId: string; topicName: string; numPartitions: number }[];
+}
+
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number;
+  supportedProtocols: { name: string; metadata: Buffer }[];
+}
+
+export interface ConsumerGroupMemberMetadataValue {
+  instanceId: string | null;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex: string | null;
+  rebalanceTimeoutMs: number;
+  serverAssignor: string | null;
+  /** Set for members that use the classic protocol inside a consumer group (KIP-848 migration). */
+  classicMemberMetadata: ClassicMemberMetadata | null;
+}
+
+export interface ConsumerGroupTargetAssignmentMetadataValue {
+  assignmentEpoch: number;
+}
+
+export interface ConsumerGroupTargetAssignmentMemberValue {
+  topicPartitions: TopicPartitionsValue[];
+}
+
+/** Kafka's MemberState byte values. */
+export const MEMBER_STATE_STABLE = 0;
+export const MEMBER_STATE_UNREVOKED_PARTITIONS = 1;
+export const MEMBER_STATE_UNRELEASED_PARTITIONS = 2;
+
+export interface ConsumerGroupCurrentMemberAssignmentValue {
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  state: number;
+  assignedPartitions: TopicPartitionsValue[];
+  partitionsPendingRevocation: TopicPartitionsValue[];
+}
+
+type GroupKey = { group: string };
+type MemberKey = { group: string; memberId: string };
+
+/** The KIP-848 consumer group records. */
+export type ConsumerGroupRecord =
+  | { type: 'consumer-group-metadata'; key: GroupKey; value: ConsumerGroupMetadataValue | null }
+  | { type: 'consumer-group-partition-metadata'; key: GroupKey; value: ConsumerGroupPartitionMetadataValue | null }
+  | { type: 'consumer-group-member-metadata'; key: MemberKey; value: ConsumerGroupMemberMetadataValue | null }
+  | { type: 'consumer-group-target-assignment-metadata'; key: GroupKey; value: ConsumerGroupTargetAssignmentMetadataValue | null }
+  | { type: 'consumer-group-target-assignment-member'; key: MemberKey; value: ConsumerGroupTargetAssignmentMemberValue | null }
+  | { type: 'consumer-group-current-member-assignment'; key: MemberKey; value: ConsumerGroupCurrentMemberAssignmentValue | null };
+
 /** A decoded or to-be-written record; a null value is a tombstone. */
 export type CoordinatorRecord =
   | { type: 'offset-commit'; key: OffsetCommitKey; value: OffsetCommitValue | null }
   | { type: 'group-metadata'; key: { group: string }; value: GroupMetadataValue | null }
-  /** A record type this coordinator does not handle yet (KIP-848 records): kept aside on load. */
+  | ConsumerGroupRecord
+  /** A record type this coordinator does not handle (share and streams groups, ...): counted and skipped on load. */
   | { type: 'unknown'; keyVersion: number };
 
 export function offsetCommitRecord(key: OffsetCommitKey, value: OffsetCommitValue | null): CoordinatorRecord {
@@ -106,6 +194,19 @@ export function encodeKey(record: CoordinatorRecord): Buffer {
       w.int16(GROUP_METADATA_KEY_VERSION);
       w.nullableString(record.key.group);
       break;
+    case 'consumer-group-metadata':
+    case 'consumer-group-partition-metadata':
+    case 'consumer-group-target-assignment-metadata':
+      w.int16(CONSUMER_GROUP_KEY_VERSIONS[record.type]);
+      w.nullableString(record.key.group);
+      break;
+    case 'consumer-group-member-metadata':
+    case 'consumer-group-target-assignment-member':
+    case 'consumer-group-current-member-assignment':
+      w.int16(CONSUMER_GROUP_KEY_VERSIONS[record.type]);
+      w.nullableString(record.key.group);
+      w.nullableString(record.key.memberId);
+      break;
     case 'unknown':
       throw new RangeError(`cannot encode a record of unknown type ${record.keyVersion}`);
   }
@@ -115,7 +216,104 @@ export function encodeKey(record: CoordinatorRecord): Buffer {
 export function encodeValue(record: CoordinatorRecord): Buffer | null {
   if (record.type === 'unknown') throw new RangeError(`cannot encode a record of unknown type ${record.keyVersion}`);
   if (record.value === null) return null;
-  return record.type === 'offset-commit' ? encodeOffsetCommitValue(record.value) : encodeGroupMetadataValue(record.value);
+  switch (record.type) {
+    case 'offset-commit': return encodeOffsetCommitValue(record.value);
+    case 'group-metadata': return encodeGroupMetadataValue(record.value);
+    default: return encodeConsumerGroupValue(record);
+  }
+}
+
+const CONSUMER_GROUP_KEY_VERSIONS: Record<ConsumerGroupRecord['type'], number> = {
+  'consumer-group-metadata': CONSUMER_GROUP_METADATA_KEY_VERSION,
+  'consumer-group-partition-metadata': CONSUMER_GROUP_PARTITION_METADATA_KEY_VERSION,
+  'consumer-group-member-metadata': CONSUMER_GROUP_MEMBER_METADATA_KEY_VERSION,
+  'consumer-group-target-assignment-metadata': CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA_KEY_VERSION,
+  'consumer-group-target-assignment-member': CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER_KEY_VERSION,
+  'consumer-group-current-member-assignment': CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT_KEY_VERSION,
+};
+
+function writeCompactString(w: Writer, s: string): void {
+  w.compactNullableString(s);
+}
+
+function writeTopicPartitions(w: Writer, list: readonly TopicPartitionsValue[]): void {
+  w.arrayLength(list.length, true);
+  for (const t of list) {
+    w.uuid(t.topicId);
+    w.arrayLength(t.partitions.length, true);
+    for (const p of t.partitions) w.int32(p);
+    w.uvarint(0);
+  }
+}
+
+/** A KIP-848 value: version 0, flexible. */
+export function encodeConsumerGroupValue(record: ConsumerGroupRecord): Buffer | null {
+  if (record.value === null) return null;
+  const w = new Writer(128);
+  w.int16(0);
+  switch (record.type) {
+    case 'consumer-group-metadata':
+      w.int32(record.value.epoch);
+      break;
+    case 'consumer-group-partition-metadata':
+      w.arrayLength(record.value.topics.length, true);
+      for (const t of record.value.topics) {
+        w.uuid(t.topicId);
+        writeCompactString(w, t.topicName);
+        w.int32(t.numPartitions);
+        // No rack information: Kafka stores an empty PartitionMetadata list then.
+        w.arrayLength(0, true);
+        w.uvarint(0);
+      }
+      break;
+    case 'consumer-group-member-metadata': {
+      const v = record.value;
+      w.compactNullableString(v.instanceId);
+      w.compactNullableString(v.rackId);
+      writeCompactString(w, v.clientId);
+      writeCompactString(w, v.clientHost);
+      w.arrayLength(v.subscribedTopicNames.length, true);
+      for (const n of v.subscribedTopicNames) writeCompactString(w, n);
+      w.compactNullableString(v.subscribedTopicRegex);
+      w.int32(v.rebalanceTimeoutMs);
+      w.compactNullableString(v.serverAssignor);
+      if (v.classicMemberMetadata === null) {
+        w.uvarint(0);
+      } else {
+        // Tag 0: ClassicMemberMetadata, a struct whose bytes are prefixed by their size.
+        const c = new Writer(64);
+        c.int32(v.classicMemberMetadata.sessionTimeoutMs);
+        c.arrayLength(v.classicMemberMetadata.supportedProtocols.length, true);
+        for (const p of v.classicMemberMetadata.supportedProtocols) {
+          writeCompactString(c, p.name);
+          c.compactNullableBytes(p.metadata);
+          c.uvarint(0);
+        }
+        c.uvarint(0);
+        const body = c.toBuffer();
+        w.uvarint(1);
+        w.uvarint(0);
+        w.uvarint(body.length);
+        w.raw(body);
+      }
+      return w.toBuffer();
+    }
+    case 'consumer-group-target-assignment-metadata':
+      w.int32(record.value.assignmentEpoch);
+      break;
+    case 'consumer-group-target-assignment-member':
+      writeTopicPartitions(w, record.value.topicPartitions);
+      break;
+    case 'consumer-group-current-member-assignment':
+      w.int32(record.value.memberEpoch);
+      w.int32(record.value.previousMemberEpoch);
+      w.int8(record.value.state);
+      writeTopicPartitions(w, record.value.assignedPartitions);
+      writeTopicPartitions(w, record.value.partitionsPendingRevocation);
+      break;
+  }
+  w.uvarint(0);
+  return w.toBuffer();
 }
 
 /** The value version Kafka 4 writes: v1 only to carry an explicit expire timestamp. */
@@ -190,8 +388,147 @@ export function decodeRecord(key: Buffer | null, value: Buffer | null): Coordina
       const group = r.string(false);
       return { type: 'group-metadata', key: { group }, value: value === null ? null : decodeGroupMetadataValue(value) };
     }
+    case CONSUMER_GROUP_METADATA_KEY_VERSION:
+    case CONSUMER_GROUP_PARTITION_METADATA_KEY_VERSION:
+    case CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA_KEY_VERSION:
+    case CONSUMER_GROUP_MEMBER_METADATA_KEY_VERSION:
+    case CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER_KEY_VERSION:
+    case CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT_KEY_VERSION:
+      return decodeConsumerGroupRecord(keyVersion, r, value);
     default:
       return { type: 'unknown', keyVersion };
+  }
+}
+
+function readConsumerGroupValueHeader(buf: Buffer, name: string): Reader {
+  const r = new Reader(buf);
+  const version = r.int16();
+  if (version !== 0) throw new ProtocolDecodeError(`unknown ${name} version ${version}`);
+  return r;
+}
+
+function readInt32Array(r: Reader): number[] {
+  const n = r.arrayLength(true);
+  if (n < 0) throw new ProtocolDecodeError('null int32 array');
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(r.int32());
+  return out;
+}
+
+function readTopicPartitions(r: Reader): TopicPartitionsValue[] {
+  const n = r.arrayLength(true);
+  if (n < 0) throw new ProtocolDecodeError('null TopicPartitions array');
+  const out: TopicPartitionsValue[] = [];
+  for (let i = 0; i < n; i++) {
+    const topicId = r.uuid();
+    const partitions = readInt32Array(r);
+    // Tag 0 (AssignmentEpochs, KIP-1251) of newer writers is skipped.
+    r.taggedFields();
+    out.push({ topicId, partitions });
+  }
+  return out;
+}
+
+function decodeConsumerGroupRecord(keyVersion: number, key: Reader, value: Buffer | null): ConsumerGroupRecord {
+  const group = key.string(false);
+  switch (keyVersion) {
+    case CONSUMER_GROUP_METADATA_KEY_VERSION: {
+      if (value === null) return { type: 'consumer-group-metadata', key: { group }, value: null };
+      const r = readConsumerGroupValueHeader(value, 'ConsumerGroupMetadataValue');
+      const epoch = r.int32();
+      r.taggedFields();
+      return { type: 'consumer-group-metadata', key: { group }, value: { epoch } };
+    }
+    case CONSUMER_GROUP_PARTITION_METADATA_KEY_VERSION: {
+      if (value === null) return { type: 'consumer-group-partition-metadata', key: { group }, value: null };
+      const r = readConsumerGroupValueHeader(value, 'ConsumerGroupPartitionMetadataValue');
+      const n = r.arrayLength(true);
+      if (n < 0) throw new ProtocolDecodeError('null Topics array in ConsumerGroupPartitionMetadataValue');
+      const topics: ConsumerGroupPartitionMetadataValue['topics'] = [];
+      for (let i = 0; i < n; i++) {
+        const topicId = r.uuid();
+        const topicName = r.string(true);
+        const numPartitions = r.int32();
+        const racks = r.arrayLength(true);
+        for (let j = 0; j < racks; j++) {
+          r.int32();
+          const names = r.arrayLength(true);
+          for (let k = 0; k < names; k++) r.string(true);
+          r.taggedFields();
+        }
+        r.taggedFields();
+        topics.push({ topicId, topicName, numPartitions });
+      }
+      r.taggedFields();
+      return { type: 'consumer-group-partition-metadata', key: { group }, value: { topics } };
+    }
+    case CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA_KEY_VERSION: {
+      if (value === null) return { type: 'consumer-group-target-assignment-metadata', key: { group }, value: null };
+      const r = readConsumerGroupValueHeader(value, 'ConsumerGroupTargetAssignmentMetadataValue');
+      const assignmentEpoch = r.int32();
+      r.taggedFields();
+      return { type: 'consumer-group-target-assignment-metadata', key: { group }, value: { assignmentEpoch } };
+    }
+  }
+  const memberId = key.string(false);
+  switch (keyVersion) {
+    case CONSUMER_GROUP_MEMBER_METADATA_KEY_VERSION: {
+      if (value === null) return { type: 'consumer-group-member-metadata', key: { group, memberId }, value: null };
+      const r = readConsumerGroupValueHeader(value, 'ConsumerGroupMemberMetadataValue');
+      const instanceId = r.compactNullableString();
+      const rackId = r.compactNullableString();
+      const clientId = r.string(true);
+      const clientHost = r.string(true);
+      const n = r.arrayLength(true);
+      if (n < 0) throw new ProtocolDecodeError('null SubscribedTopicNames in ConsumerGroupMemberMetadataValue');
+      const subscribedTopicNames: string[] = [];
+      for (let i = 0; i < n; i++) subscribedTopicNames.push(r.string(true));
+      const subscribedTopicRegex = r.compactNullableString();
+      const rebalanceTimeoutMs = r.int32();
+      const serverAssignor = r.compactNullableString();
+      let classicMemberMetadata: ClassicMemberMetadata | null = null;
+      r.taggedFields((tag) => {
+        if (tag !== 0) return false;
+        const sessionTimeoutMs = r.int32();
+        const count = r.arrayLength(true);
+        if (count < 0) return true;
+        const supportedProtocols: ClassicMemberMetadata['supportedProtocols'] = [];
+        for (let i = 0; i < count; i++) {
+          const name = r.string(true);
+          const metadata = Buffer.from(r.bytes(true));
+          r.taggedFields();
+          supportedProtocols.push({ name, metadata });
+        }
+        r.taggedFields();
+        classicMemberMetadata = { sessionTimeoutMs, supportedProtocols };
+        return true;
+      });
+      return {
+        type: 'consumer-group-member-metadata', key: { group, memberId },
+        value: { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor, classicMemberMetadata },
+      };
+    }
+    case CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER_KEY_VERSION: {
+      if (value === null) return { type: 'consumer-group-target-assignment-member', key: { group, memberId }, value: null };
+      const r = readConsumerGroupValueHeader(value, 'ConsumerGroupTargetAssignmentMemberValue');
+      const topicPartitions = readTopicPartitions(r);
+      r.taggedFields();
+      return { type: 'consumer-group-target-assignment-member', key: { group, memberId }, value: { topicPartitions } };
+    }
+    default: {
+      if (value === null) return { type: 'consumer-group-current-member-assignment', key: { group, memberId }, value: null };
+      const r = readConsumerGroupValueHeader(value, 'ConsumerGroupCurrentMemberAssignmentValue');
+      const memberEpoch = r.int32();
+      const previousMemberEpoch = r.int32();
+      const state = r.int8();
+      const assignedPartitions = readTopicPartitions(r);
+      const partitionsPendingRevocation = readTopicPartitions(r);
+      r.taggedFields();
+      return {
+        type: 'consumer-group-current-member-assignment', key: { group, memberId },
+        value: { memberEpoch, previousMemberEpoch, state, assignedPartitions, partitionsPendingRevocation },
+      };
+    }
   }
 }
 

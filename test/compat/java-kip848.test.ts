@@ -6,13 +6,13 @@
 // topic on the same broker at the same time, and ListGroups /
 // ConsumerGroupDescribe show both as Kafka 4 does.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { ApiKey, ErrorCode, type ConsumerGroupDescribeResponse } from '../../src/protocol/generated/index.js';
-import { repoRoot, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { call } from '../coordinator/group-wire.js';
 import { describe, lastJson, requireJava, run, uniqueTopic } from './clients.js';
+import { GroupConsumeMember } from './java-group-member.js';
 
 const SCENARIOS = 'dev.tributary.compat.Scenarios';
 const PARTITIONS = 6;
@@ -20,7 +20,7 @@ const SESSION_TIMEOUT_MS = 6000;
 
 let broker: BrokerProcess;
 let runSh: string;
-const members: Member[] = [];
+const members: GroupConsumeMember[] = [];
 
 before(async () => {
   runSh = requireJava();
@@ -39,70 +39,6 @@ after(async () => {
   for (const m of members) m.kill();
   await broker?.stop();
 });
-
-/** One `Scenarios group-consume` JVM. */
-class Member {
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private stderr = '';
-
-  constructor(readonly name: string, args: string[]) {
-    this.child = spawn(runSh, [SCENARIOS, 'group-consume', ...args, '--client-id', name], { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let pending = '';
-    this.child.stdout!.on('data', (c: Buffer) => {
-      pending += c.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop()!;
-      this.lines.push(...parts);
-    });
-    this.child.stderr!.on('data', (c: Buffer) => { this.stderr += c.toString('utf8'); });
-    this.child.stdin!.on('error', () => {});
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    members.push(this);
-  }
-
-  records(): { key: string; partition: number; offset: number; value: string }[] {
-    return this.lines.filter((l) => l.startsWith('RECORD ')).map((l) => {
-      const [, p, o, value] = l.split(' ');
-      return { key: `${p}:${o}`, partition: Number(p), offset: Number(o), value: value! };
-    });
-  }
-
-  /** Partitions owned now, from the rebalance callbacks (the consumer protocol assigns and revokes incrementally). */
-  owned(): number[] {
-    const owned = new Set<number>();
-    for (const l of this.lines) {
-      const [what, list] = l.split(' ');
-      const ps = (list ?? '').split(',').filter((x) => x !== '').map(Number);
-      if (what === 'ASSIGNED') for (const p of ps) owned.add(p);
-      else if (what === 'REVOKED' || what === 'LOST') for (const p of ps) owned.delete(p);
-    }
-    return [...owned].sort((a, b) => a - b);
-  }
-
-  everAssigned(): Set<number> {
-    const out = new Set<number>();
-    for (const l of this.lines) if (l.startsWith('ASSIGNED ')) for (const p of l.slice(9).split(',')) if (p !== '') out.add(Number(p));
-    return out;
-  }
-
-  async stop(): Promise<number | null> {
-    this.child.stdin!.end();
-    const timer = setTimeout(() => this.kill(), 20_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-
-  describe(): string {
-    return `${this.name}: ${this.lines.filter((l) => !l.startsWith('RECORD ')).join(' | ')} (${this.records().length} records)\n${this.stderr.slice(-2000)}`;
-  }
-}
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs: number, context: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -134,8 +70,8 @@ test('group.protocol=consumer: 3 members on 6 partitions, one killed, the others
 
   const args = ['--bootstrap-server', broker.bootstrap, '--topic', topic, '--group', group, '--group-protocol', 'consumer',
     '--remote-assignor', 'uniform', '--max-poll-records', '10', '--poll-delay-ms', '150'];
-  const trio = [1, 2, 3].map((i) => new Member(`kip848-m${i}`, args));
-  const classic = new Member('classic-m1', ['--bootstrap-server', broker.bootstrap, '--topic', classicTopic, '--group', classicGroup,
+  const trio = [1, 2, 3].map((i) => new GroupConsumeMember(runSh, `kip848-m${i}`, args, members));
+  const classic = new GroupConsumeMember(runSh, 'classic-m1', ['--bootstrap-server', broker.bootstrap, '--topic', classicTopic, '--group', classicGroup,
     '--assignor', 'range', '--session-timeout-ms', '6000']);
   const context = () => [...trio, classic].map((m) => m.describe()).join('\n');
   const distinct = () => new Set(trio.flatMap((m) => m.records().map((r) => r.key))).size;
@@ -155,7 +91,7 @@ test('group.protocol=consumer: 3 members on 6 partitions, one killed, the others
     assert.ok(cg!.members.every((m) => m.subscribedTopicNames.includes(topic) && m.memberEpoch > 0));
     assert.equal(other!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'a classic group is not a consumer group');
 
-    const [victim, ...survivors] = trio as [Member, Member, Member];
+    const [victim, ...survivors] = trio as [GroupConsumeMember, GroupConsumeMember, GroupConsumeMember];
     const victimPartitions = victim.everAssigned();
     victim.kill();
     await victim.exited;

@@ -294,3 +294,26 @@ test('typed getters reject the wrong type', () => {
   assert.throws(() => c.int('no.such.config'), /Unknown broker config/);
   assert.throws(() => c.long('log.retention.minutes'), ConfigError);
 });
+
+test('KIP-848 consumer group bounds are checked as Kafka\'s GroupCoordinatorConfig does', () => {
+  const load = (...overrides: string[]) => () => loadBrokerConfig({ overrides: overrides.map((o) => `group.consumer.${o}`) });
+  configError(load('session.timeout.ms=30000'),
+    /^group\.consumer\.session\.timeout\.ms must be greater than or equal to group\.consumer\.min\.session\.timeout\.ms \(30000 and 45000, --override\)$/, 'group.consumer.session.timeout.ms');
+  configError(load('session.timeout.ms=90000'), /session\.timeout\.ms must be less than or equal to group\.consumer\.max\.session\.timeout\.ms \(90000 and 60000/);
+  configError(load('max.session.timeout.ms=40000'), /max\.session\.timeout\.ms must be greater than or equal to group\.consumer\.min\.session\.timeout\.ms/, 'group.consumer.max.session.timeout.ms');
+  configError(load('heartbeat.interval.ms=1000'), /heartbeat\.interval\.ms must be greater than or equal to group\.consumer\.min\.heartbeat\.interval\.ms \(1000 and 5000/);
+  configError(load('heartbeat.interval.ms=20000'), /heartbeat\.interval\.ms must be less than or equal to group\.consumer\.max\.heartbeat\.interval\.ms/);
+  configError(load('max.heartbeat.interval.ms=4000'), /max\.heartbeat\.interval\.ms must be greater than or equal to group\.consumer\.min\.heartbeat\.interval\.ms/);
+  configError(load('session.timeout.ms=6000', 'min.session.timeout.ms=6000', 'heartbeat.interval.ms=6000', 'max.heartbeat.interval.ms=6000'),
+    /^group\.consumer\.heartbeat\.interval\.ms must be less than group\.consumer\.session\.timeout\.ms \(6000 and 6000/);
+  configError(load('max.size=0'), /Invalid value 0 for configuration group\.consumer\.max\.size: Value must be at least 1/);
+  // Lowered bounds let shorter timeouts through.
+  const c = loadBrokerConfig({ overrides: ['group.consumer.session.timeout.ms=6000', 'group.consumer.min.session.timeout.ms=6000', 'group.consumer.heartbeat.interval.ms=500', 'group.consumer.min.heartbeat.interval.ms=500'] });
+  assert.deepEqual([c.int('group.consumer.session.timeout.ms'), c.int('group.consumer.heartbeat.interval.ms')], [6000, 500]);
+});
+
+test('group.consumer.migration.policy: Kafka\'s four values, any case', () => {
+  assert.equal(loadBrokerConfig({}).string('group.consumer.migration.policy'), 'bidirectional');
+  assert.equal(loadBrokerConfig({ overrides: ['group.consumer.migration.policy=DOWNGRADE'] }).string('group.consumer.migration.policy'), 'DOWNGRADE');
+  configError(() => loadBrokerConfig({ overrides: ['group.consumer.migration.policy=sideways'] }), /Invalid value sideways for configuration group\.consumer\.migration\.policy/);
+});

@@ -1,6 +1,7 @@
 // An in-memory PartitionStore for the group coordinator's unit tests: topics,
 // appends that validate and number batches like the real store, reads, and
 // knobs to make appends fail or durability hang.
+import { createHash } from 'node:crypto';
 import type {
   ActiveProducer, AppendResult, CreateTopicRequest, TxnMarkerWrite, DynamicBrokerConfigs, LogDirDescription, Outcome, PartitionOffsets, PartitionStore, ReadResult, TopicInfo,
 } from '../../src/broker/partition-store.js';
@@ -14,6 +15,13 @@ interface StoredBatch {
   baseOffset: number;
   nextOffset: number;
   bytes: Buffer;
+}
+
+/** A readable topic id that is still a valid Kafka Uuid (22 base64url characters): "id-<name>" padded with 'A' (zero bits). */
+export function fakeTopicId(name: string): string {
+  const id = `id-${name}`;
+  if (id.length <= 22) return id.padEnd(22, 'A');
+  return Buffer.from(createHash('sha256').update(name).digest().subarray(0, 16)).toString('base64url');
 }
 
 export class FakeStore implements PartitionStore {
@@ -57,7 +65,7 @@ export class FakeStore implements PartitionStore {
 
   async createTopic(req: CreateTopicRequest): Promise<Outcome<{ topic: TopicInfo }>> {
     if (this.topics.has(req.name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: null };
-    const topic: TopicInfo = { name: req.name, topicId: `id-${req.name}`, partitionCount: req.partitions, configs: req.configs, internal: req.name.startsWith('__') };
+    const topic: TopicInfo = { name: req.name, topicId: fakeTopicId(req.name), partitionCount: req.partitions, configs: req.configs, internal: req.name.startsWith('__') };
     this.topics.set(req.name, topic);
     for (let p = 0; p < req.partitions; p++) this.logs.set(this.key({ topic: req.name, partition: p }), []);
     return { errorCode: ErrorCode.NONE, topic };

@@ -1,11 +1,13 @@
-// The __consumer_offsets record formats (Kafka's OffsetCommitKey/Value and
-// GroupMetadataKey/Value), byte for byte, and the batch that carries them.
+// The __consumer_offsets record formats (Kafka's OffsetCommitKey/Value,
+// GroupMetadataKey/Value and the KIP-848 consumer group records), byte for
+// byte, and the batch that carries them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   decodeGroupMetadataValue, decodeOffsetCommitValue, decodeRecord, encodeGroupMetadataValue, encodeKey, encodeOffsetCommitValue, encodeValue,
-  groupMetadataRecord, offsetCommitRecord, type GroupMetadataValue,
+  groupMetadataRecord, offsetCommitRecord, type CoordinatorRecord, type GroupMetadataValue,
 } from '../../src/coordinator/records.js';
+import { ProtocolDecodeError } from '../../src/protocol/reader.js';
 import { buildRecordBatch } from '../../src/protocol/records/batch-builder.js';
 import { decodeRecords, validateRecordSet } from '../../src/protocol/records/batch.js';
 
@@ -75,8 +77,8 @@ test('decodeRecord tells the record types apart; tombstones have no value', () =
   const rec = offsetCommitRecord({ group: 'g', topic: 't', partition: 0 }, { offset: 1, leaderEpoch: -1, metadata: '', commitTimestamp: 5, expireTimestamp: -1 });
   assert.deepEqual(decodeRecord(encodeKey(rec), encodeValue(rec)), rec);
   assert.deepEqual(decodeRecord(encodeKey(groupMetadataRecord('g', null)), null), groupMetadataRecord('g', null));
-  // A KIP-848 record (key version 3, ConsumerGroupMetadataKey) is recognised as another type.
-  assert.deepEqual(decodeRecord(hex('0003 0001 67'), hex('0000 00000001')), { type: 'unknown', keyVersion: 3 });
+  // A record type of another kind of group (here 11, a share group's) is recognised as unknown.
+  assert.deepEqual(decodeRecord(hex('000b 0001 67'), hex('0000 00000001 00')), { type: 'unknown', keyVersion: 11 });
   assert.throws(() => decodeRecord(null, null), /without a key/);
 });
 
@@ -96,4 +98,56 @@ test('the batch builder writes a valid v2 batch whose records decode back', () =
   assert.deepEqual(records[2]!.headers, [{ key: 'h', value: null }]);
   assert.ok(records.every((r, i) => r.offset === i && r.timestamp === 1_700_000_000_123));
   assert.throws(() => buildRecordBatch([], 0), /at least one record/);
+});
+
+test('KIP-848 consumer group keys: type, group (and member), not flexible', () => {
+  assert.deepEqual(encodeKey({ type: 'consumer-group-metadata', key: { group: 'g' }, value: null }), hex('0003 0001 67'));
+  assert.deepEqual(encodeKey({ type: 'consumer-group-partition-metadata', key: { group: 'g' }, value: null }), hex('0004 0001 67'));
+  assert.deepEqual(encodeKey({ type: 'consumer-group-member-metadata', key: { group: 'g', memberId: 'm' }, value: null }), hex('0005 0001 67 0001 6d'));
+  assert.deepEqual(encodeKey({ type: 'consumer-group-target-assignment-metadata', key: { group: 'g' }, value: null }), hex('0006 0001 67'));
+  assert.deepEqual(encodeKey({ type: 'consumer-group-target-assignment-member', key: { group: 'g', memberId: 'm' }, value: null }), hex('0007 0001 67 0001 6d'));
+  assert.deepEqual(encodeKey({ type: 'consumer-group-current-member-assignment', key: { group: 'g', memberId: 'm' }, value: null }), hex('0008 0001 67 0001 6d'));
+});
+
+// A topic id of 16 bytes 00..0f, as our 22-character base64url string.
+const TOPIC_ID = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex').toString('base64url');
+
+test('KIP-848 consumer group values, byte for byte (version 0, flexible)', () => {
+  const cases: [CoordinatorRecord, string][] = [
+    [{ type: 'consumer-group-metadata', key: { group: 'g' }, value: { epoch: 7 } }, '0000 00000007 00'],
+    [{ type: 'consumer-group-partition-metadata', key: { group: 'g' }, value: { topics: [{ topicId: TOPIC_ID, topicName: 't', numPartitions: 3 }] } },
+      '0000 02 000102030405060708090a0b0c0d0e0f 02 74 00000003 01 00 00'],
+    [{ type: 'consumer-group-member-metadata', key: { group: 'g', memberId: 'm' }, value: {
+      instanceId: null, rackId: 'r', clientId: 'c', clientHost: '/h', subscribedTopicNames: ['a', 'b'], subscribedTopicRegex: null,
+      rebalanceTimeoutMs: 300000, serverAssignor: 'uniform', classicMemberMetadata: null,
+    } }, '0000 00 02 72 02 63 03 2f68 03 02 61 02 62 00 000493e0 08 756e69666f726d 00'],
+    [{ type: 'consumer-group-target-assignment-metadata', key: { group: 'g' }, value: { assignmentEpoch: 7 } }, '0000 00000007 00'],
+    [{ type: 'consumer-group-target-assignment-member', key: { group: 'g', memberId: 'm' }, value: { topicPartitions: [{ topicId: TOPIC_ID, partitions: [0, 2] }] } },
+      '0000 02 000102030405060708090a0b0c0d0e0f 03 00000000 00000002 00 00'],
+    [{ type: 'consumer-group-current-member-assignment', key: { group: 'g', memberId: 'm' }, value: {
+      memberEpoch: 7, previousMemberEpoch: 6, state: 1, assignedPartitions: [{ topicId: TOPIC_ID, partitions: [1] }],
+      partitionsPendingRevocation: [],
+    } }, '0000 00000007 00000006 01 02 000102030405060708090a0b0c0d0e0f 02 00000001 00 01 00'],
+  ];
+  for (const [record, bytes] of cases) {
+    const value = encodeValue(record);
+    assert.deepEqual(value, hex(bytes), record.type);
+    assert.deepEqual(decodeRecord(encodeKey(record), value), record, record.type);
+    assert.deepEqual(decodeRecord(encodeKey(record), null), { ...record, value: null }, `${record.type} tombstone`);
+  }
+});
+
+test('KIP-848 values: tagged fields of newer Kafka versions are read past; classic member metadata round-trips; truncation is an error', () => {
+  // ConsumerGroupMetadataValue with tag 0 (MetadataHash, Kafka 4.1) set.
+  const withHash = hex('0000 00000009 01 00 08 0102030405060708');
+  assert.deepEqual(decodeRecord(hex('0003 0001 67'), withHash), { type: 'consumer-group-metadata', key: { group: 'g' }, value: { epoch: 9 } });
+  const member: CoordinatorRecord = { type: 'consumer-group-member-metadata', key: { group: 'g', memberId: 'm' }, value: {
+    instanceId: 'i', rackId: null, clientId: 'c', clientHost: '/h', subscribedTopicNames: [], subscribedTopicRegex: 'a.*',
+    rebalanceTimeoutMs: -1, serverAssignor: null,
+    classicMemberMetadata: { sessionTimeoutMs: 45000, supportedProtocols: [{ name: 'range', metadata: Buffer.from([1, 2]) }] },
+  } };
+  const bytes = encodeValue(member)!;
+  assert.deepEqual(decodeRecord(encodeKey(member), bytes), member);
+  for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeRecord(encodeKey(member), bytes.subarray(0, n)), ProtocolDecodeError, `prefix ${n}`);
+  assert.throws(() => decodeRecord(hex('0003 0001 67'), hex('0001 00000001 00')), /version 1/);
 });

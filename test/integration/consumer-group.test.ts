@@ -1,8 +1,8 @@
 // KIP-848 over the wire: ApiVersions advertises ConsumerGroupHeartbeat (v0-1)
 // and ConsumerGroupDescribe (v0); a member joins, commits with OffsetCommit v9
-// and its member epoch, and after a broker restart its committed offsets are
-// still there while the member itself is unknown and rejoins (consumer group
-// state is kept in memory only).
+// and its member epoch, and after a broker restart the group (epochs, member,
+// assignment) is replayed from __consumer_offsets: the member carries on with
+// its epoch and its committed offsets.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,7 @@ async function loaded<T extends { errorCode: number }>(fn: () => Promise<T>): Pr
   }
 }
 
-test('ConsumerGroupHeartbeat over the wire: join, commit with the member epoch, restart, rejoin', async () => {
+test('ConsumerGroupHeartbeat over the wire: join, commit with the member epoch, restart, carry on', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-cg-'));
   dirs.push(dir);
   const overrides = ['offsets.topic.num.partitions=3'];
@@ -84,14 +84,16 @@ test('ConsumerGroupHeartbeat over the wire: join, commit with the member epoch, 
   broker = await startEmbeddedBroker({ dataDir: dir, overrides });
   c = await WireClient.connect(broker.host, broker.port);
   try {
+    // The group and its member were replayed from __consumer_offsets: the member carries on with its epoch.
     const beat = await loaded(() => heartbeat(c, 1, { groupId: group, memberId: 'member-1', memberEpoch: 1, topicPartitions: null }));
-    assert.equal(errorName(beat.errorCode), 'UNKNOWN_MEMBER_ID', 'members are not persisted: the member rejoins');
-    const rejoined = await heartbeat(c, 1, {
-      groupId: group, memberId: 'member-1', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: [topic], topicPartitions: [],
-    });
-    assert.equal(errorName(rejoined.errorCode), 'NONE', rejoined.errorMessage ?? '');
+    assert.deepEqual([errorName(beat.errorCode), beat.memberEpoch, beat.assignment], ['NONE', 1, null], beat.errorMessage ?? '');
+    const described = await c.request(ApiKey.ConsumerGroupDescribe, 0, { groupIds: [group], includeAuthorizedOperations: false }) as ConsumerGroupDescribeResponse;
+    const g = described.groups[0]!;
+    assert.deepEqual([errorName(g.errorCode), g.groupState, g.groupEpoch, g.assignmentEpoch], ['NONE', 'Stable', 1, 1]);
+    assert.deepEqual(g.members.map((m) => [m.memberId, m.memberEpoch, m.assignment.topicPartitions[0]?.partitions, m.targetAssignment.topicPartitions[0]?.partitions]),
+      [['member-1', 1, [0, 1], [0, 1]]]);
     const fetched = await call(c, ApiKey.OffsetFetch, 9, {
-      groups: [{ groupId: group, memberId: 'member-1', memberEpoch: rejoined.memberEpoch, topics: [{ name: topic, partitionIndexes: [0, 1] }] }],
+      groups: [{ groupId: group, memberId: 'member-1', memberEpoch: 1, topics: [{ name: topic, partitionIndexes: [0, 1] }] }],
     });
     assert.equal(errorName(fetched.groups[0]!.errorCode), 'NONE');
     assert.deepEqual(fetched.groups[0]!.topics[0]!.partitions.map((p) => p.committedOffset), [5, -1], 'the committed offset survived the restart');

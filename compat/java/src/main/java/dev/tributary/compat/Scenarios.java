@@ -47,7 +47,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Scenarios produce --bootstrap-server H:P --topic T --count N [--partitions P] [--start I]
  * Scenarios group-consume --bootstrap-server H:P --topic T --group G [--assignor range|cooperative-sticky]
  *     [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]
- *     [--group-protocol classic|consumer] [--remote-assignor uniform|range]
+ *     [--group-protocol classic|consumer] [--remote-assignor uniform|range] [--group-instance-id ID]
  * </pre>
  *
  * produce: creates the topic when --partitions is given and produces N records round-robin over its
@@ -217,6 +217,8 @@ public final class Scenarios {
     cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, opts.getOrDefault("max-poll-records", "500"));
+    // Static membership (KIP-345; KIP-848 for group.protocol=consumer).
+    if (opts.containsKey("group-instance-id")) cp.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, opts.get("group-instance-id"));
     if (groupProtocol.equals("consumer")) {
       // KIP-848: the broker owns session timeout, heartbeat interval and assignment; the client may only name a server assignor.
       if (opts.containsKey("remote-assignor")) cp.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, opts.get("remote-assignor"));
@@ -481,7 +483,7 @@ public final class Scenarios {
     System.err.println("       Scenarios produce --bootstrap-server H:P --topic T --count N [--partitions P] [--start I]");
     System.err.println("       Scenarios group-consume --bootstrap-server H:P --topic T --group G [--assignor range|cooperative-sticky]"
         + " [--max-poll-records N] [--poll-delay-ms MS] [--session-timeout-ms MS] [--client-id ID]"
-        + " [--group-protocol classic|consumer] [--remote-assignor uniform|range]");
+        + " [--group-protocol classic|consumer] [--remote-assignor uniform|range] [--group-instance-id ID]");
     System.err.println("       Scenarios codecs --bootstrap-server H:P [--produce T=CODEC,...] [--read T,...] [--count N]");
     System.err.println("       Scenarios idempotent-retries --bootstrap-server H:P --topic T [--count N] [--partitions P] [--request-timeout-ms MS]");
     System.exit(2);
