@@ -19,7 +19,7 @@ import { LogManager } from './log-manager.js';
 import { validateRecords } from './log-validator.js';
 import { MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
 import type { PartitionLog } from './partition-log.js';
-import type { TopicPartition } from './types.js';
+import type { ReadOptions, TopicPartition } from './types.js';
 
 const log = createLogger('store');
 
@@ -206,10 +206,10 @@ export class LocalPartitionStore implements PartitionStore {
     return plog === undefined ? Promise.resolve() : plog.waitForFlush(offset);
   }
 
-  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean): Outcome<ReadResult> {
+  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, options?: ReadOptions): Outcome<ReadResult> {
     const plog = this.partitionLog(tp);
     if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const r = plog.read(offset, maxBytes, minOneBatch);
+    const r = plog.read(offset, maxBytes, minOneBatch, options);
     if (r.errorCode !== 0) return failure(r.errorCode as Failure['errorCode']);
     // No transactions yet: everything below the high watermark is stable.
     return { errorCode: ErrorCode.NONE, records: r.records, highWatermark: r.highWatermark, lastStableOffset: r.highWatermark, logStartOffset: r.logStartOffset };

@@ -30,7 +30,7 @@ import {
 import { CorruptSnapshotError, ProducerStateManager, type ProducerCheck, type ProducerStateConfig } from '../coordinator/producer-state.js';
 import { createLogger } from '../observability/logger.js';
 import { LogSegment, offsetFileName, parseSegmentFileName, type ScannedBatch } from './segment.js';
-import type { LogConfig, TopicPartition } from './types.js';
+import type { LogConfig, ReadOptions, TopicPartition } from './types.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 
 const log = createLogger('storage');
@@ -702,9 +702,9 @@ export class PartitionLog {
   /**
    * Whole batches from the one containing fetchOffset, at most maxBytes
    * unless minOneBatch lets the first batch through whole (KIP-74). Data
-   * comes from one segment per read, like Kafka.
+   * comes from one segment per read, like Kafka. See ReadOptions for lending.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, options: ReadOptions = {}): ReadResult {
     this.ensureOpen();
     const highWatermark = this.highWatermark;
     const logStartOffset = this._logStartOffset;
@@ -714,7 +714,7 @@ export class PartitionLog {
     if (fetchOffset === highWatermark) return { errorCode: 0, records: EMPTY, highWatermark, logStartOffset };
     for (let i = this.floorSegmentIndex(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i] as LogSegment;
-      const records = seg.read(fetchOffset, maxBytes, minOneBatch, this.config.indexIntervalBytes);
+      const records = seg.read(fetchOffset, maxBytes, minOneBatch, this.config.indexIntervalBytes, options.lendForResponse === true);
       if (records !== null) return { errorCode: 0, records, highWatermark, logStartOffset };
     }
     return { errorCode: 0, records: EMPTY, highWatermark, logStartOffset };
