@@ -1,5 +1,6 @@
 // Start-up time and idle memory of builds, alternated: spawn to the ready line
-// (`node bin/tributary.js start`, a fresh data directory each time) and VmRSS
+// (`node bin/tributary.js start`, a fresh data directory each time), the CPU
+// the process used until then (steadier than wall time on a busy machine), and VmRSS
 // after the process has been idle for a while. For before/after comparisons of
 // start-up changes (bench/OPTIMISATIONS.md); (e) and (f) of the full suite
 // measure the same things against Kafka.
@@ -33,7 +34,14 @@ function rssMiB(pid: number): number {
   return m === null ? NaN : Number(m[1]) / 1024;
 }
 
-function once(dir: string): Promise<{ readyMs: number; idleRssMiB: number }> {
+/** CPU time (user + system) of a process so far, in ms (USER_HZ 100: 10 ms resolution). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100;
+}
+
+function once(dir: string): Promise<{ readyMs: number; readyCpuMs: number; idleRssMiB: number }> {
   const data = mkdtempSync(join(tmpdir(), 'tributary-startup-'));
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -44,12 +52,13 @@ function once(dir: string): Promise<{ readyMs: number; idleRssMiB: number }> {
       out += d.toString();
       if (readyMs < 0 && out.includes('Tributary ready')) {
         readyMs = performance.now() - t0;
+        const readyCpuMs = cpuMs(child.pid!);
         setTimeout(() => {
           const rss = rssMiB(child.pid!);
           child.kill('SIGTERM');
           child.once('exit', () => {
             rmSync(data, { recursive: true, force: true });
-            resolve({ readyMs, idleRssMiB: rss });
+            resolve({ readyMs, readyCpuMs, idleRssMiB: rss });
           });
         }, idleMs);
       }
@@ -66,14 +75,15 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const results = new Map<string, { ready: number[]; rss: number[] }>(trees.map((t) => [t.label, { ready: [], rss: [] }]));
+const results = new Map<string, { ready: number[]; cpu: number[]; rss: number[] }>(trees.map((t) => [t.label, { ready: [], cpu: [], rss: [] }]));
 for (let i = 0; i < runs; i++) {
   for (const t of trees) {
     const r = await once(t.dir);
     results.get(t.label)!.ready.push(r.readyMs);
+    results.get(t.label)!.cpu.push(r.readyCpuMs);
     results.get(t.label)!.rss.push(r.idleRssMiB);
   }
 }
 for (const [label, r] of results) {
-  console.log(`${label.padEnd(12)} ready ms median ${median(r.ready).toFixed(0)} (min ${Math.min(...r.ready).toFixed(0)}, max ${Math.max(...r.ready).toFixed(0)})   idle RSS MiB median ${median(r.rss).toFixed(1)} (min ${Math.min(...r.rss).toFixed(1)}, max ${Math.max(...r.rss).toFixed(1)})   n=${r.ready.length}`);
+  console.log(`${label.padEnd(12)} ready ms median ${median(r.ready).toFixed(0)} (min ${Math.min(...r.ready).toFixed(0)}, max ${Math.max(...r.ready).toFixed(0)})   CPU ms to ready median ${median(r.cpu).toFixed(0)}   idle RSS MiB median ${median(r.rss).toFixed(1)} (min ${Math.min(...r.rss).toFixed(1)}, max ${Math.max(...r.rss).toFixed(1)})   n=${r.ready.length}`);
 }
