@@ -5,6 +5,7 @@
 // in its own process (node --test), so nothing else has loaded them before.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { CompressionCodec, RECORD_BATCH_OVERHEAD, assembleBatch, batchFieldsOf, readBatchHeader } from '../../src/protocol/records/batch.js';
 import { loadedCodecLibraries } from '../../src/protocol/records/codec-libraries.js';
@@ -12,7 +13,6 @@ import type { EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { buildSimpleBatch } from '../helpers/record-batch.js';
 import type { WireClient } from '../helpers/wire-client.js';
 import { createTopic, fetchPartition, produce, splitBatches, uniqueTopic, useBrokerAndClient } from './support.js';
-import { gzipSync } from 'node:zlib';
 
 let broker: EmbeddedBroker;
 let c: WireClient;
