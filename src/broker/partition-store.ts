@@ -4,7 +4,7 @@
 
 import type { ErrorCode } from '../protocol/generated/index.js';
 import type { ConfigEntry } from '../config/values.js';
-import type { TopicPartition } from '../storage/types.js';
+import type { ReadOptions, TopicPartition } from '../storage/types.js';
 
 export interface TopicInfo {
   name: string;
@@ -115,8 +115,11 @@ export interface PartitionStore {
   activeProducers(tp: TopicPartition): Outcome<{ producers: ActiveProducer[] }>;
   /** Resolves once the offset is as durable as the flush policy asks (acks=all waits for this). */
   waitDurable(tp: TopicPartition, offset: number): Promise<void>;
-  /** Whole batches from `offset`; read_committed stops at the last stable offset and lists aborted transactions. */
-  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, readCommitted?: boolean): Outcome<ReadResult>;
+  /**
+   * Whole batches from `offset`. `options.readCommitted` stops at the last stable offset and lists
+   * the aborted transactions; `options.lendForResponse` only on the Fetch path (see ReadOptions).
+   */
+  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, options?: ReadOptions): Outcome<ReadResult>;
   offsets(tp: TopicPartition): Outcome<PartitionOffsets>;
   /** The earliest offset whose timestamp is at or after ts, or null (ListOffsets by timestamp). */
   offsetForTimestamp(tp: TopicPartition, ts: number): Outcome<{ found: { offset: number; timestamp: number } | null }>;

@@ -21,3 +21,26 @@ export interface MessageDescriptor<T, TInput> {
 export function isFlexible(m: MessageDescriptor<unknown, unknown>, version: number): boolean {
   return m.flexibleMinVersion >= 0 && version >= m.flexibleMinVersion;
 }
+
+/** What a descriptor says about its message without its codec. */
+export type MessageInfo = Omit<MessageDescriptor<unknown, unknown>, 'decode' | 'encode'>;
+
+/**
+ * A descriptor whose codec module is loaded on its first decode or encode
+ * (the generated index is made of these, so a process loads only the messages
+ * it uses); from then on it calls the loaded codec directly.
+ */
+export function lazyMessage<T, TInput>(info: MessageInfo, load: () => MessageDescriptor<T, TInput>): MessageDescriptor<T, TInput> {
+  const d: MessageDescriptor<T, TInput> = {
+    ...info,
+    decode: (r, version) => resolve().decode(r, version),
+    encode: (w, version, value) => resolve().encode(w, version, value),
+  };
+  const resolve = (): MessageDescriptor<T, TInput> => {
+    const real = load();
+    d.decode = real.decode;
+    d.encode = real.encode;
+    return real;
+  };
+  return d;
+}

@@ -20,7 +20,7 @@ import { LogManager } from './log-manager.js';
 import { validateRecords } from './log-validator.js';
 import { MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
 import type { PartitionLog } from './partition-log.js';
-import type { TopicPartition } from './types.js';
+import type { ReadOptions, TopicPartition } from './types.js';
 
 const log = createLogger('store');
 
@@ -239,10 +239,10 @@ export class LocalPartitionStore implements PartitionStore {
     return { errorCode: ErrorCode.NONE, producers };
   }
 
-  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, readCommitted = false): Outcome<ReadResult> {
+  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, options?: ReadOptions): Outcome<ReadResult> {
     const plog = this.partitionLog(tp);
     if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const r = plog.read(offset, maxBytes, minOneBatch, readCommitted);
+    const r = plog.read(offset, maxBytes, minOneBatch, options);
     if (r.errorCode !== 0) return failure(r.errorCode as Failure['errorCode']);
     return {
       errorCode: ErrorCode.NONE, records: r.records, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset,

@@ -29,10 +29,11 @@ import {
 } from '../protocol/records/batch.js';
 import { CorruptSnapshotError, ProducerStateManager, type CompletedTxn, type ProducerCheck, type ProducerStateConfig } from '../coordinator/producer-state.js';
 import { readMarker, type TxnMarker } from '../protocol/records/control-records.js';
+import { releaseReadBuffer } from '../protocol/read-buffers.js';
 import { createLogger } from '../observability/logger.js';
 import { LogSegment, offsetFileName, parseSegmentFileName, type ScannedBatch } from './segment.js';
 import { TXN_INDEX_SUFFIX, TransactionIndex, type AbortedTxn } from './transaction-index.js';
-import type { LogConfig, TopicPartition } from './types.js';
+import type { LogConfig, ReadOptions, TopicPartition } from './types.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 
 const log = createLogger('storage');
@@ -789,9 +790,9 @@ export class PartitionLog {
   /**
    * Whole batches from the one containing fetchOffset, at most maxBytes
    * unless minOneBatch lets the first batch through whole (KIP-74). Data
-   * comes from one segment per read, like Kafka.
+   * comes from one segment per read, like Kafka. See ReadOptions for lending.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, readCommitted = false): ReadResult {
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, options: ReadOptions = {}): ReadResult {
     this.ensureOpen();
     const highWatermark = this.highWatermark;
     const lastStableOffset = this.lastStableOffset;
@@ -799,14 +800,17 @@ export class PartitionLog {
     const empty: ReadResult = { errorCode: 0, records: EMPTY, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: [] };
     if (fetchOffset < logStartOffset || fetchOffset > highWatermark) return { ...empty, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     // read_committed stops at the last stable offset, which is always a batch boundary.
+    const readCommitted = options.readCommitted === true;
     const maxOffset = readCommitted ? lastStableOffset : highWatermark;
     if (fetchOffset >= maxOffset) return empty;
     for (let i = this.floorSegmentIndex(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i] as LogSegment;
-      let records = seg.read(fetchOffset, maxBytes, minOneBatch, this.config.indexIntervalBytes);
+      let records = seg.read(fetchOffset, maxBytes, minOneBatch, this.config.indexIntervalBytes, options.lendForResponse === true);
       if (records === null) continue;
       if (!readCommitted) return { ...empty, records };
+      const read = records;
       records = batchesBelow(records, maxOffset);
+      if (records.length === 0 && options.lendForResponse === true) releaseReadBuffer(read);
       const upperBound = records.length === 0 ? fetchOffset : offsetAfterLastBatch(records);
       return { ...empty, records, abortedTransactions: upperBound > fetchOffset ? this.abortedTransactions(fetchOffset, upperBound) : [] };
     }

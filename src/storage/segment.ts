@@ -21,6 +21,7 @@ import {
   readInt64,
 } from '../protocol/records/batch.js';
 import { crc32c } from '../protocol/records/crc32c.js';
+import { acquireReadBuffer, releaseReadBuffer } from '../protocol/read-buffers.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex, TIME_INDEX_ENTRY_SIZE, TimeIndex } from './indexes.js';
 
 const SCAN_CHUNK_BYTES = 1 << 20;
@@ -340,9 +341,13 @@ export class LogSegment {
     return { validEnd: pos, error: null };
   }
 
-  /** Reads `len` bytes at `position` into a fresh buffer. */
-  readAt(position: number, len: number): Buffer {
-    const buf = Buffer.allocUnsafe(len);
+  /**
+   * Reads `len` bytes at `position`: into a fresh buffer, or with `lend` into
+   * one borrowed from the read-buffer pool, which the connection takes back
+   * once a response carrying it is written (only for bytes nobody keeps).
+   */
+  readAt(position: number, len: number, lend = false): Buffer {
+    const buf = lend ? acquireReadBuffer(len) : Buffer.allocUnsafe(len);
     const n = readFully(this.fd, buf, 0, len, position);
     return n === len ? buf : buf.subarray(0, n);
   }
@@ -350,24 +355,26 @@ export class LogSegment {
   /**
    * Whole batches starting with the one that contains `target`: null when no
    * batch of this segment reaches `target`. One read of the index position
-   * plus `maxBytes` and a look-ahead in the common case.
+   * plus `maxBytes` and a look-ahead in the common case. With `lend` the bytes
+   * are in a pooled buffer (see readAt); reads it discards go straight back.
    */
-  read(target: number, maxBytes: number, minOneBatch: boolean, indexIntervalBytes: number): Buffer | null {
+  read(target: number, maxBytes: number, minOneBatch: boolean, indexIntervalBytes: number, lend = false): Buffer | null {
     const start = this.offsetIndex.lookup(target).position;
     const end = this.size;
     if (start >= end) return null;
     const chunkLen = Math.min(end - start, Math.max(maxBytes, 0) + indexIntervalBytes + 2 * RECORD_BATCH_OVERHEAD);
     let bufStart = start;
-    let buf = this.readAt(bufStart, chunkLen);
+    let buf = this.readAt(bufStart, chunkLen, lend);
     let p = 0;
     // Find the batch whose last offset reaches target.
     for (;;) {
-      if (bufStart + p >= end) return null;
+      if (bufStart + p >= end) return this.discard(buf, null);
       if (p + RECORD_BATCH_OVERHEAD > buf.length) {
         bufStart += p;
-        buf = this.readAt(bufStart, Math.min(end - bufStart, chunkLen));
+        this.discard(buf, null);
+        buf = this.readAt(bufStart, Math.min(end - bufStart, chunkLen), lend);
         p = 0;
-        if (buf.length < RECORD_BATCH_OVERHEAD) return null;
+        if (buf.length < RECORD_BATCH_OVERHEAD) return this.discard(buf, null);
         continue;
       }
       const last = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET);
@@ -385,13 +392,21 @@ export class LogSegment {
       if (total + size > maxBytes && !(first && minOneBatch)) break;
       if (q + size > buf.length) {
         // KIP-74: the first batch goes out whole even when larger than the chunk.
-        if (first) return this.readAt(bufStart + q, size);
+        if (first) return this.discard(buf, this.readAt(bufStart + q, size, lend));
         break;
       }
       total += size;
       q += size;
     }
+    // No view of a buffer handed back may leave: an empty view could recycle it again later.
+    if (total === 0) return this.discard(buf, Buffer.alloc(0));
     return buf.subarray(p, p + total);
+  }
+
+  /** Hands a read that is not returned back to the pool (a no-op unless it was lent), then answers `result`. */
+  private discard<T>(buf: Buffer, result: T): T {
+    releaseReadBuffer(buf);
+    return result;
   }
 
   /** Seals the indexes (final time index entry, Kafka's onBecomeInactiveSegment) and writes both files. */

@@ -6,6 +6,19 @@ export interface TopicPartition {
   partition: number;
 }
 
+export interface ReadOptions {
+  /** read_committed (KIP-98): stop at the last stable offset and list the aborted transactions in the range. */
+  readCommitted?: boolean;
+  /**
+   * Read into a buffer borrowed from the read-buffer pool (protocol/read-buffers.ts),
+   * which the connection reuses once the response carrying it is written. Only
+   * for bytes that go out in a response and are kept by no one (Fetch): a
+   * reader that keeps views of what it read (group state loaded from
+   * __consumer_offsets) must not lend, or its state is overwritten by a later read.
+   */
+  lendForResponse?: boolean;
+}
+
 /** The effective settings of one partition log: topic overrides over broker defaults. */
 export interface LogConfig {
   /** segment.bytes: roll the active segment once it would exceed this size. */

@@ -53,7 +53,7 @@ function readAllCommitted(log: PartitionLog): { batches: number; aborted: Aborte
   const aborted = new Map<number, AbortedTxn>();
   let batches = 0;
   for (let offset = log.logStartOffset; offset < log.lastStableOffset; ) {
-    const r = log.read(offset, 1 << 24, true, true);
+    const r = log.read(offset, 1 << 24, true, { readCommitted: true });
     assert.ok(r.records.length > 0, `progress at ${offset}`);
     for (const t of r.abortedTransactions) aborted.set(t.lastOffset, t);
     const offsets = batchOffsets(r.records);
@@ -95,19 +95,19 @@ test('the last stable offset stops at the oldest open transaction; read_committe
     assert.equal(produce(log, b.batch(1)), 3); // b's txn starts at 3
     assert.equal(log.lastStableOffset, 1);
     assert.equal(log.highWatermark, 4);
-    assert.deepEqual(batchOffsets(log.read(0, 1 << 20, true, true).records), [0], 'read_committed stops before a');
-    assert.deepEqual(batchOffsets(log.read(0, 1 << 20, true, false).records), [0, 1, 3], 'read_uncommitted sees all');
-    assert.equal(log.read(1, 1 << 20, true, true).records.length, 0, 'nothing stable at the LSO');
+    assert.deepEqual(batchOffsets(log.read(0, 1 << 20, true, { readCommitted: true }).records), [0], 'read_committed stops before a');
+    assert.deepEqual(batchOffsets(log.read(0, 1 << 20, true).records), [0, 1, 3], 'read_uncommitted sees all');
+    assert.equal(log.read(1, 1 << 20, true, { readCommitted: true }).records.length, 0, 'nothing stable at the LSO');
 
     assert.equal(mark(log, a, true), 4); // a commits
     assert.equal(log.lastStableOffset, 3, 'b still open');
     assert.equal(mark(log, b, false), 5); // b aborts
     assert.equal(log.lastStableOffset, 6);
-    const r = log.read(0, 1 << 20, true, true);
+    const r = log.read(0, 1 << 20, true, { readCommitted: true });
     assert.deepEqual(batchOffsets(r.records), [0, 1, 3, 4, 5]);
     assert.deepEqual(r.abortedTransactions, [{ producerId: 2, firstOffset: 3, lastOffset: 5, lastStableOffset: 6 }]);
-    assert.deepEqual(log.read(4, 1 << 20, true, true).abortedTransactions.map((t) => t.producerId), [2], 'marker still ahead');
-    assert.deepEqual(log.read(6, 1 << 20, true, true).abortedTransactions, []);
+    assert.deepEqual(log.read(4, 1 << 20, true, { readCommitted: true }).abortedTransactions.map((t) => t.producerId), [2], 'marker still ahead');
+    assert.deepEqual(log.read(6, 1 << 20, true, { readCommitted: true }).abortedTransactions, []);
     assert.deepEqual(readMarker(log.read(5, 1 << 20, true).records), { type: 'ABORT', coordinatorEpoch: 0 });
     await log.close();
   } finally {

@@ -10,12 +10,15 @@ import {
   type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponseInput, type FetchResponsePartitionDataInput,
 } from '../../protocol/generated/index.js';
 import { EMPTY_BYTES } from '../../protocol/codec-runtime.js';
+import { releaseReadBuffer } from '../../protocol/read-buffers.js';
 import { defineHandler, type RequestContext } from '../api-handler.js';
 import type { Broker } from '../broker.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, sessionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { checkLeaderEpoch } from '../leader-epoch.js';
 
 const READ_COMMITTED = 1;
+const LEND = { lendForResponse: true } as const;
+const LEND_COMMITTED = { lendForResponse: true, readCommitted: true } as const;
 
 /** One partition to read in this fetch. */
 interface Target {
@@ -67,7 +70,8 @@ function readAll(broker: Broker, targets: Target[], maxBytes: number, readCommit
     }
     const limit = Math.min(target.partitionMaxBytes, remaining);
     // KIP-74: until some data is in the response, the first batch comes whole whatever the limits.
-    const read = store.read({ topic: topic.name, partition }, target.fetchOffset, Math.max(limit, 0), total === 0, readCommitted);
+    // The records go out in this response and nowhere else, so they may borrow pooled buffers.
+    const read = store.read({ topic: topic.name, partition }, target.fetchOffset, Math.max(limit, 0), total === 0, readCommitted ? LEND_COMMITTED : LEND);
     if (read.errorCode !== ErrorCode.NONE) {
       results.push({ target, data: failed(partition, read.errorCode), bytes: 0 });
       continue;
@@ -91,6 +95,11 @@ function readAll(broker: Broker, targets: Target[], maxBytes: number, readCommit
     });
   }
   return { results, bytes: total };
+}
+
+/** Hands back the pooled buffers of a read that will not be sent (nothing else holds them). */
+function release(results: PartitionResult[]): void {
+  for (const r of results) if (r.bytes > 0) releaseReadBuffer(r.data.records as Buffer);
 }
 
 /** Resolves on the first append to any target, at the deadline, or when the client goes away. */
@@ -206,8 +215,14 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInput>({
 
     let read = readAll(broker, targets, maxBytes, readCommitted, usesIds);
     while (read.bytes < req.minBytes && Date.now() < deadline && !ctx.connection.closed && !read.results.some((r) => r.data.errorCode !== ErrorCode.NONE)) {
+      release(read.results);
       await waitForAppend(ctx, targets, deadline);
       read = readAll(broker, targets, maxBytes, readCommitted, usesIds);
+    }
+    if (ctx.connection.closed) {
+      // The response would be dropped unwritten: its buffers can serve the next fetch.
+      release(read.results);
+      return topLevelError(ErrorCode.NONE);
     }
 
     const responses: FetchResponseFetchableTopicResponseInput[] = [];

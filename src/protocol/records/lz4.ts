@@ -9,7 +9,7 @@
 // independent blocks, no checksums; BD 0x40: 64 KiB blocks) around blocks
 // compressed by the lz4-napi library; the Java consumer only reads frames
 // with independent blocks.
-import lz4 from 'lz4-napi';
+import { lz4Library } from './codec-libraries.js';
 import { BoundedOutput, corrupt, CompressionError, tooLarge } from './compression-error.js';
 import { xxhash32 } from './xxhash32.js';
 
@@ -170,6 +170,7 @@ export function lz4Compress(input: Buffer): Buffer {
   const header = Buffer.from([0x04, 0x22, 0x4d, 0x18, KAFKA_FLG, KAFKA_BD, 0]);
   header[6] = (xxhash32(header, 4, 6) >>> 8) & 0xff;
   const parts: Buffer[] = [header];
+  const lz4 = lz4Library();
   for (let at = 0; at < input.length; at += KAFKA_BLOCK_SIZE) {
     const chunk = input.subarray(at, Math.min(at + KAFKA_BLOCK_SIZE, input.length));
     // lz4-napi prepends the uncompressed size (4 bytes, little-endian) to the raw block.

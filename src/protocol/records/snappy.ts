@@ -6,7 +6,7 @@
 // accept either, and so do we. Raw blocks go through the `snappy` library;
 // each block's uncompressed length (its leading varint) is checked against the
 // caller's limit before the library allocates it.
-import snappy from 'snappy';
+import { snappyLibrary } from './codec-libraries.js';
 import { BoundedOutput, corrupt, tooLarge } from './compression-error.js';
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
@@ -32,6 +32,7 @@ function uncompressBlock(block: Buffer, out: BoundedOutput): void {
   const length = declaredLength(block);
   if (length < 0) throw corrupt('snappy', 'invalid block length header');
   if (length > out.limit - out.length) throw tooLarge('snappy', out.limit);
+  const snappy = snappyLibrary();
   let decoded: Buffer;
   try {
     decoded = snappy.uncompressSync(block, { asBuffer: true }) as Buffer;
@@ -71,7 +72,7 @@ export function snappyCompress(input: Buffer): Buffer {
   header.writeInt32BE(1, 12);
   const parts: Buffer[] = [header];
   for (let at = 0; at < input.length; at += XERIAL_BLOCK_SIZE) {
-    const block = snappy.compressSync(input.subarray(at, Math.min(at + XERIAL_BLOCK_SIZE, input.length)));
+    const block = snappyLibrary().compressSync(input.subarray(at, Math.min(at + XERIAL_BLOCK_SIZE, input.length)));
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(block.length, 0);
     parts.push(size, block);

@@ -9,11 +9,8 @@
 // buffer of min(bound, room left under the limit) bytes, so a compression bomb
 // fails cleanly instead of allocating what it claims. Kafka's Java client
 // writes frames without a content size; librdkafka and our compress write it.
-import { compress as wasmCompress, decompress as wasmDecompress, init } from '@bokuweb/zstd-wasm';
+import { zstdLibrary } from './codec-libraries.js';
 import { corrupt, CompressionError, tooLarge } from './compression-error.js';
-
-// Compiling the wasm module is asynchronous; every importer waits for it once.
-await init();
 
 const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
@@ -123,6 +120,7 @@ export function zstdDecompress(input: Buffer, limit: number): Buffer {
   }
   const parts: Buffer[] = [];
   let produced = 0;
+  const wasm = zstdLibrary();
   for (const f of frames) {
     const room = limit - produced;
     if (f.contentSize > room) throw tooLarge('zstd', limit);
@@ -132,7 +130,7 @@ export function zstdDecompress(input: Buffer, limit: number): Buffer {
     try {
       // The library sizes its output by the declared content size when there is one (checked
       // above), else by defaultHeapSize. An empty frame still needs a non-zero buffer.
-      decoded = wasmDecompress(input.subarray(f.start, f.end), { defaultHeapSize: Math.max(cap, 1) });
+      decoded = wasm.decompress(input.subarray(f.start, f.end), { defaultHeapSize: Math.max(cap, 1) });
     } catch (e) {
       if (cap < f.bound) throw tooLarge('zstd', limit);
       throw corrupt('zstd', (e as Error).message);
@@ -146,6 +144,6 @@ export function zstdDecompress(input: Buffer, limit: number): Buffer {
 
 /** One zstd frame at `level` (Kafka's compression.zstd.level, default 3). */
 export function zstdCompress(input: Buffer, level = 3): Buffer {
-  const out = wasmCompress(input, level);
+  const out = zstdLibrary().compress(input, level);
   return Buffer.from(out.buffer, out.byteOffset, out.length);
 }
