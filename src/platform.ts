@@ -11,6 +11,7 @@ import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/grou
 import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { LocalPartitionStore } from './storage/local-store.js';
+import { listenerSecurityFor } from './security/listener-security.js';
 
 const log = createLogger('platform');
 
@@ -22,6 +23,8 @@ export interface RunningPlatform {
 }
 
 export async function startPlatform(config: BrokerConfig): Promise<RunningPlatform> {
+  // Key stores and mechanisms are checked before anything opens: a bad path is a ConfigError, not a half-started broker.
+  const security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l)]));
   const store = await LocalPartitionStore.open(config);
   const router = new RequestRouter(HANDLERS);
   // Advertised endpoints are known only once the listeners are bound (port 0 = ephemeral).
@@ -45,7 +48,11 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   let http: HttpServer | null = null;
   try {
     for (const listener of config.listeners) {
-      const bound = await kafka.listen({ name: listener.name, host: listener.host, port: listener.port });
+      const listenerSecurity = security.get(listener.name);
+      const bound = await kafka.listen({
+        name: listener.name, host: listener.host, port: listener.port,
+        ...(listenerSecurity !== undefined ? { security: listenerSecurity } : {}),
+      });
       const adv = config.advertisedListeners.find((a) => a.name === listener.name);
       advertised.push({
         listenerName: listener.name,

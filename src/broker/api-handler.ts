@@ -3,6 +3,7 @@
 import type { ApiKey } from '../protocol/generated/index.js';
 import type { RequestHeader } from '../protocol/headers.js';
 import type { Broker } from './broker.js';
+import type { KafkaPrincipal } from '../security/principal.js';
 
 /** Returned by a handler when the protocol sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('no response');
@@ -14,6 +15,8 @@ export interface ConnectionInfo {
   listenerName: string;
   remoteAddress: string;
   remotePort: number;
+  /** The authenticated identity (User:ANONYMOUS on PLAINTEXT listeners). */
+  readonly principal: KafkaPrincipal;
   /** True once the socket is gone: long waits may stop early. */
   readonly closed: boolean;
 }

@@ -12,6 +12,7 @@ import { createLogger } from '../observability/logger.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ConnectionInfo, type HandlerResult } from './api-handler.js';
 import type { Broker } from './broker.js';
 import type { RequestRouter } from './router.js';
+import { ANONYMOUS, type KafkaPrincipal } from '../security/principal.js';
 
 const log = createLogger('connection');
 
@@ -49,6 +50,8 @@ export class Connection implements ConnectionInfo {
     private readonly router: RequestRouter,
     private readonly maxRequestBytes: number,
     private readonly onClose: (c: Connection) => void,
+    /** Who the client is: from its TLS certificate, later from SASL; User:ANONYMOUS otherwise. */
+    public principal: KafkaPrincipal = ANONYMOUS,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;

@@ -34,6 +34,10 @@ const IMPLEMENTED = new Set([
   'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offsets.commit.timeout.ms',
   'offsets.load.buffer.size', 'offsets.topic.segment.bytes',
   'max.connections', 'queued.max.requests', 'http.host', 'http.port',
+  'inter.broker.listener.name',
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key',
+  'ssl.keystore.certificate.chain', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
+  'ssl.client.auth', 'ssl.principal.mapping.rules', 'ssl.enabled.protocols',
 ]);
 
 type Extra = { validator?: Validator; internal?: boolean };
