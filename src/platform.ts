@@ -11,7 +11,8 @@ import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/grou
 import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { LocalPartitionStore } from './storage/local-store.js';
-import { listenerSecurityFor } from './security/listener-security.js';
+import { listenerSecurityFor, type ListenerSecurity } from './security/listener-security.js';
+import { LoggedScramCredentialStore } from './security/scram-credentials.js';
 
 const log = createLogger('platform');
 
@@ -23,10 +24,17 @@ export interface RunningPlatform {
 }
 
 export async function startPlatform(config: BrokerConfig): Promise<RunningPlatform> {
-  // Key stores and mechanisms are checked before anything opens: a bad path is a ConfigError, not a half-started broker.
-  const security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l)]));
   const store = await LocalPartitionStore.open(config);
   const router = new RequestRouter(HANDLERS);
+  const scramCredentials = new LoggedScramCredentialStore(store.metadata);
+  // Key stores and mechanisms are checked before any listener opens: a bad path is a ConfigError, not a half-started broker.
+  let security: Map<string, ListenerSecurity | undefined>;
+  try {
+    security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l, { scramCredentials })]));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   // Advertised endpoints are known only once the listeners are bound (port 0 = ephemeral).
   const advertised: AdvertisedListener[] = [];
   const producerIds = new BlockProducerIdAllocator(store.metadata.producerIdBlockEnd, (end) => store.metadata.reserveProducerIds(end));
@@ -40,7 +48,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     deleteTopicEnable: config.bool('delete.topic.enable'),
     fetchMaxBytes: config.int('fetch.max.bytes'),
     fetchSessionCacheSlots: config.int('max.incremental.fetch.session.cache.slots'),
-  }, store, router, producerIds, groupCoordinator);
+  }, store, router, producerIds, groupCoordinator, scramCredentials);
   // Loads __consumer_offsets in the background; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
   void groupCoordinator.start();
 

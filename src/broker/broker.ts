@@ -9,6 +9,7 @@ import type { RequestRouter } from './router.js';
 import { isInternalTopic, validateTopicName } from './topic-names.js';
 import type { ProducerIdAllocator } from '../coordinator/producer-ids.js';
 import type { GroupCoordinator } from '../coordinator/group-coordinator.js';
+import type { ScramCredentialStore } from '../security/scram-credentials.js';
 
 const log = createLogger('broker');
 
@@ -42,6 +43,8 @@ export class Broker {
     readonly producerIds: ProducerIdAllocator,
     /** Classic groups and committed offsets (FindCoordinator, JoinGroup, OffsetCommit, ...). */
     readonly groupCoordinator: GroupCoordinator,
+    /** SCRAM credentials (AlterUserScramCredentials, SCRAM authentication). */
+    readonly scramCredentials: ScramCredentialStore,
   ) {
     this.fetchSessions = new FetchSessionCache(settings.fetchSessionCacheSlots);
   }

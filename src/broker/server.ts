@@ -7,6 +7,7 @@ import { createLogger } from '../observability/logger.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
 import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from '../security/principal.js';
 import { subjectToRfc2253 } from '../security/ssl-principal-mapper.js';
+import { SaslAuthenticator } from '../security/sasl/authenticator.js';
 import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
 import type { RequestRouter } from './router.js';
@@ -62,7 +63,11 @@ export class KafkaServer {
   }
 
   private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal): void {
-    const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal);
+    const saslSettings = spec.security?.sasl ?? null;
+    let describe = (): string => spec.name;
+    const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe());
+    const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal, sasl);
+    describe = () => c.describe();
     this.connections.add(c);
   }
 

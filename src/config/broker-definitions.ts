@@ -38,6 +38,7 @@ const IMPLEMENTED = new Set([
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key',
   'ssl.keystore.certificate.chain', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
   'ssl.client.auth', 'ssl.principal.mapping.rules', 'ssl.enabled.protocols',
+  'sasl.enabled.mechanisms', 'connections.max.reauth.ms', 'connection.failed.authentication.delay.ms', 'sasl.server.max.receive.size',
 ]);
 
 type Extra = { validator?: Validator; internal?: boolean };
@@ -245,6 +246,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms enabled on SASL listeners.'),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism between brokers.'),
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism towards controllers.'),
+  def('sasl.server.max.receive.size', 'int', '524288', RO, 'Largest frame accepted before and during SASL authentication.', { validator: atLeast(1) }),
   def('sasl.jaas.config', 'password', null, PB, 'JAAS login context for SASL connections.'),
   def('sasl.kerberos.service.name', 'string', null, PB, 'Kerberos principal name Kafka runs as.'),
   def('sasl.kerberos.principal.to.local.rules', 'list', 'DEFAULT', PB, 'Rules mapping Kerberos principals to short names.'),

@@ -7,6 +7,12 @@ import type { BrokerConfig, Listener, SecurityProtocol } from '../config/broker-
 import { ConfigError } from '../config/broker-config.js';
 import { SslPrincipalMapper, SslPrincipalMappingError } from './ssl-principal-mapper.js';
 import { tlsSettingsFor, type ListenerPropertyReader, type TlsListenerSettings } from './tls-context.js';
+import type { SaslListenerSettings } from './sasl/authenticator.js';
+import type { SaslMechanism } from './sasl/mechanism.js';
+import { PLAIN, plainMechanism, plainUsersFromJaas } from './sasl/plain.js';
+import { scramMechanism } from './sasl/scram.js';
+import { scramAlgorithm, type ScramCredentialStore } from './scram-credentials.js';
+import { JaasConfigError, parseJaasConfig } from './jaas.js';
 
 export interface ListenerSecurity {
   listenerName: string;
@@ -15,7 +21,16 @@ export interface ListenerSecurity {
   tls: TlsListenerSettings | null;
   /** Maps a client certificate's subject to a principal name (ssl.principal.mapping.rules). */
   principalMapper: SslPrincipalMapper;
+  /** Null on PLAINTEXT and SSL. */
+  sasl: SaslListenerSettings | null;
 }
+
+/** What SASL mechanisms need from the rest of the broker. */
+export interface SecurityServices {
+  scramCredentials: ScramCredentialStore;
+}
+
+const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
 /** listener.name.<listener, lower case>.<prop> over <prop>, as Kafka resolves listener overrides. */
 export function listenerPropertyReader(config: BrokerConfig, listenerName: string): ListenerPropertyReader {
@@ -31,7 +46,54 @@ export function usesTls(protocol: SecurityProtocol): boolean {
   return protocol === 'SSL' || protocol === 'SASL_SSL';
 }
 
-export function listenerSecurityFor(config: BrokerConfig, listener: Listener): ListenerSecurity {
+export function usesSasl(protocol: SecurityProtocol): boolean {
+  return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+}
+
+/** The JAAS entry Kafka reads for one listener and mechanism: listener.name.<l>.<mechanism>.sasl.jaas.config. */
+function jaasFor(config: BrokerConfig, listenerName: string, mechanism: string): ReturnType<typeof parseJaasConfig> | null {
+  const prop = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
+  const text = config.optional(prop);
+  if (typeof text !== 'string' || text.trim() === '') return null;
+  try {
+    return parseJaasConfig(text);
+  } catch (err) {
+    if (err instanceof JaasConfigError) throw new ConfigError(`${prop}: ${err.message}`, prop);
+    throw err;
+  }
+}
+
+function mechanismFor(config: BrokerConfig, listenerName: string, name: string, services: SecurityServices): SaslMechanism {
+  if (name === PLAIN) {
+    const jaas = jaasFor(config, listenerName, PLAIN);
+    const prop = `listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config`;
+    if (jaas === null) throw new ConfigError(`Listener ${listenerName} enables PLAIN but ${prop} is not set (a ${PLAIN_LOGIN_MODULE} entry with user_<name>="<password>" options)`, prop);
+    if (jaas.loginModule !== PLAIN_LOGIN_MODULE) throw new ConfigError(`${prop} must use ${PLAIN_LOGIN_MODULE}, not ${jaas.loginModule}`, prop);
+    return plainMechanism(plainUsersFromJaas(jaas.options));
+  }
+  const scram = scramAlgorithm(name);
+  if (scram !== undefined) return scramMechanism(scram, services.scramCredentials);
+  if (name === 'GSSAPI') {
+    throw new ConfigError(`Listener ${listenerName} enables GSSAPI (Kerberos), which Tributary does not support: set sasl.enabled.mechanisms to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.enabled.mechanisms defaults to GSSAPI in Kafka)`, 'sasl.enabled.mechanisms');
+  }
+  throw new ConfigError(`Listener ${listenerName} enables SASL mechanism ${name}, which Tributary does not support (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`, 'sasl.enabled.mechanisms');
+}
+
+function saslSettingsFor(config: BrokerConfig, listenerName: string, read: ListenerPropertyReader, services: SecurityServices): SaslListenerSettings {
+  const names = (read('sasl.enabled.mechanisms') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+  if (names.length === 0) throw new ConfigError(`Listener ${listenerName} uses SASL but sasl.enabled.mechanisms is empty`, 'sasl.enabled.mechanisms');
+  const mechanisms = new Map<string, SaslMechanism>();
+  for (const name of names) mechanisms.set(name, mechanismFor(config, listenerName, name, services));
+  return {
+    listenerName,
+    mechanisms,
+    reauthMs: Number(read('connections.max.reauth.ms') ?? '0'),
+    failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+    maxReceiveBytes: config.int('sasl.server.max.receive.size'),
+  };
+}
+
+export function listenerSecurityFor(config: BrokerConfig, listener: Listener, services: SecurityServices): ListenerSecurity {
   const read = listenerPropertyReader(config, listener.name);
   let principalMapper: SslPrincipalMapper;
   try {
@@ -45,5 +107,6 @@ export function listenerSecurityFor(config: BrokerConfig, listener: Listener): L
     protocol: listener.securityProtocol,
     tls: usesTls(listener.securityProtocol) ? tlsSettingsFor(listener.name, read) : null,
     principalMapper,
+    sasl: usesSasl(listener.securityProtocol) ? saslSettingsFor(config, listener.name, read, services) : null,
   };
 }

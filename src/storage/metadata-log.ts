@@ -34,6 +34,16 @@ export interface TopicRecord {
   createdAt: number;
 }
 
+/** One SCRAM credential as stored: base64 of the salt and keys (never the password). */
+export interface ScramCredentialRecord {
+  user: string;
+  mechanism: string;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
+}
+
 export type MetadataRecord =
   | { type: 'cluster'; clusterId: string }
   | ({ type: 'topic' } & TopicRecord)
@@ -41,7 +51,9 @@ export type MetadataRecord =
   | { type: 'topic-configs'; name: string; configs: Record<string, string> }
   | { type: 'partition-count'; name: string; partitionCount: number }
   | { type: 'broker-configs'; configs: Record<string, string> }
-  | { type: 'producer-ids'; blockEnd: number };
+  | { type: 'producer-ids'; blockEnd: number }
+  /** One AlterUserScramCredentials request's changes, applied together. */
+  | { type: 'scram-credentials'; upsert: ScramCredentialRecord[]; remove: { user: string; mechanism: string }[] };
 
 /** An error with the Kafka error code a handler should answer. */
 export class MetadataError extends Error {
@@ -112,6 +124,8 @@ export class MetadataStore {
   private topicsById = new Map<string, TopicRecord>();
   private _brokerConfigs: Record<string, string> = {};
   private _producerIdBlockEnd = 0;
+  /** user -> mechanism -> credential. */
+  private scram = new Map<string, Map<string, ScramCredentialRecord>>();
   /** Records of types this version does not know, kept for compaction. */
   private unknownRecords: Record<string, unknown>[] = [];
   private closed = false;
@@ -215,6 +229,18 @@ export class MetadataStore {
       case 'producer-ids':
         this._producerIdBlockEnd = Math.max(this._producerIdBlockEnd, record.blockEnd);
         return;
+      case 'scram-credentials':
+        for (const r of record.remove) {
+          const byMechanism = this.scram.get(r.user);
+          byMechanism?.delete(r.mechanism);
+          if (byMechanism?.size === 0) this.scram.delete(r.user);
+        }
+        for (const c of record.upsert) {
+          let byMechanism = this.scram.get(c.user);
+          if (byMechanism === undefined) this.scram.set(c.user, (byMechanism = new Map()));
+          byMechanism.set(c.mechanism, { ...c });
+        }
+        return;
       default:
         this.unknownRecords.push(record as unknown as Record<string, unknown>);
     }
@@ -226,6 +252,8 @@ export class MetadataStore {
     for (const t of this.topicsByName.values()) out.push({ type: 'topic', ...t });
     if (Object.keys(this._brokerConfigs).length > 0) out.push({ type: 'broker-configs', configs: this._brokerConfigs });
     if (this._producerIdBlockEnd > 0) out.push({ type: 'producer-ids', blockEnd: this._producerIdBlockEnd });
+    const credentials = [...this.scram.values()].flatMap((m) => [...m.values()]);
+    if (credentials.length > 0) out.push({ type: 'scram-credentials', upsert: credentials, remove: [] });
     out.push(...this.unknownRecords);
     return out;
   }
@@ -361,6 +389,20 @@ export class MetadataStore {
   /** Replaces the dynamic broker configs with `configs`. */
   setBrokerConfigs(configs: Record<string, string>): void {
     this.append({ type: 'broker-configs', configs: { ...configs } });
+  }
+
+  scramCredential(user: string, mechanism: string): ScramCredentialRecord | undefined {
+    const c = this.scram.get(user)?.get(mechanism);
+    return c === undefined ? undefined : { ...c };
+  }
+
+  scramCredentials(): ScramCredentialRecord[] {
+    return [...this.scram.values()].flatMap((m) => [...m.values()].map((c) => ({ ...c })));
+  }
+
+  /** Durably applies SCRAM credential upserts and removals as one record. */
+  alterScramCredentials(upsert: ScramCredentialRecord[], remove: { user: string; mechanism: string }[]): void {
+    this.append({ type: 'scram-credentials', upsert: upsert.map((c) => ({ ...c })), remove: remove.map((r) => ({ ...r })) });
   }
 
   private requireTopic(name: string): TopicRecord {

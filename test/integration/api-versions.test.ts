@@ -45,6 +45,11 @@ const IMPLEMENTED = [
   // KIP-848 consumer groups (issue 3).
   { apiKey: ApiKey.ConsumerGroupHeartbeat, minVersion: 0, maxVersion: 1 },
   { apiKey: ApiKey.ConsumerGroupDescribe, minVersion: 0, maxVersion: 0 },
+  // SASL and SCRAM credentials (issue 5); Kafka lists them on every listener.
+  { apiKey: ApiKey.SaslHandshake, minVersion: 0, maxVersion: 1 },
+  { apiKey: ApiKey.SaslAuthenticate, minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.DescribeUserScramCredentials, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.AlterUserScramCredentials, minVersion: 0, maxVersion: 0 },
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 let broker: EmbeddedBroker;
