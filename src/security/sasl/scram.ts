@@ -117,8 +117,9 @@ class ScramSession implements SaslServerSession {
     const attrs = attributes(withoutProof);
     if (attrs[0]?.key !== 'c' || attrs[1]?.key !== 'r') throw bad('client-final message: expected c=<binding>,r=<nonce>');
     if (Buffer.from(attrs[0].value, 'base64').toString('utf8') !== this.gs2Header) throw bad('client-final message: channel binding does not match the gs2 header');
-    // Another session's final message (replay) or a nonce the client made up.
-    if (attrs[1].value !== this.nonce) throw invalidCredentials(this.mechanism, 'nonce mismatch');
+    // Another session's final message (replay) or a nonce the client made up. As Kafka's ScramSaslServer,
+    // the nonce must end with ours rather than equal it: librdkafka before 2.1 sends the client nonce twice.
+    if (!attrs[1].value.endsWith(this.nonce)) throw invalidCredentials(this.mechanism, 'nonce mismatch');
     const proof = Buffer.from(text.slice(proofAt + 3), 'base64');
     const authMessage = Buffer.from(`${this.authMessagePrefix},${withoutProof}`, 'utf8');
     const credential = this.credential;
