@@ -35,6 +35,9 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     await store.close();
     throw err;
   }
+  const jwksSources = [...security.values()].flatMap((s) => s?.jwks ?? []);
+  // The first JWKS fetch before clients come: a failure is logged and retried when a token needs a key.
+  await Promise.all(jwksSources.map((j) => j.start()));
   // Advertised endpoints are known only once the listeners are bound (port 0 = ephemeral).
   const advertised: AdvertisedListener[] = [];
   const producerIds = new BlockProducerIdAllocator(store.metadata.producerIdBlockEnd, (end) => store.metadata.reserveProducerIds(end));
@@ -72,6 +75,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   } catch (err) {
     await kafka.close(0);
     groupCoordinator.stop();
+    for (const j of jwksSources) j.stop();
     await store.close();
     throw err;
   }
@@ -81,6 +85,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     stopping ??= (async () => {
       // First, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
       groupCoordinator.stop();
+      for (const j of jwksSources) j.stop();
       await kafka.close();
       await http?.close();
       await store.close();

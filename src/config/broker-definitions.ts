@@ -39,6 +39,8 @@ const IMPLEMENTED = new Set([
   'ssl.keystore.certificate.chain', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
   'ssl.client.auth', 'ssl.principal.mapping.rules', 'ssl.enabled.protocols',
   'sasl.enabled.mechanisms', 'connections.max.reauth.ms', 'connection.failed.authentication.delay.ms', 'sasl.server.max.receive.size',
+  'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.jwks.endpoint.refresh.ms', 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms',
+  'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.expected.audience', 'sasl.oauthbearer.sub.claim.name', 'sasl.oauthbearer.clock.skew.seconds',
 ]);
 
 type Extra = { validator?: Validator; internal?: boolean };
@@ -248,6 +250,16 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism towards controllers.'),
   def('sasl.server.max.receive.size', 'int', '524288', RO, 'Largest frame accepted before and during SASL authentication.', { validator: atLeast(1) }),
   def('sasl.jaas.config', 'password', null, PB, 'JAAS login context for SASL connections.'),
+  def('sasl.oauthbearer.jwks.endpoint.url', 'string', null, RO, 'Where OAUTHBEARER tokens\' verification keys (JWKS) come from: an http(s) URL or a file.'),
+  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'long', '3600000', RO, 'How often the JWKS is fetched again.', { validator: atLeast(1) }),
+  def('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'long', '100', RO, 'Least time between two JWKS fetches for an unknown key id.', { validator: atLeast(0) }),
+  def('sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'long', '10000', RO, 'Longest backoff between JWKS fetch retries.', { validator: atLeast(0) }),
+  def('sasl.oauthbearer.expected.issuer', 'string', null, RO, 'The iss claim OAUTHBEARER tokens must carry.'),
+  def('sasl.oauthbearer.expected.audience', 'list', null, RO, 'Audiences of which a token\'s aud claim must name one.'),
+  def('sasl.oauthbearer.sub.claim.name', 'string', 'sub', RO, 'The token claim that names the principal.'),
+  def('sasl.oauthbearer.scope.claim.name', 'string', 'scope', RO, 'The token claim that holds its scopes.'),
+  def('sasl.oauthbearer.clock.skew.seconds', 'int', '30', RO, 'Clock difference allowed between the broker and the issuer.', { validator: atLeast(0) }),
+  def('sasl.oauthbearer.token.endpoint.url', 'string', null, RO, 'Token endpoint for the broker\'s own (inter-broker) OAUTHBEARER login.'),
   def('sasl.kerberos.service.name', 'string', null, PB, 'Kerberos principal name Kafka runs as.'),
   def('sasl.kerberos.principal.to.local.rules', 'list', 'DEFAULT', PB, 'Rules mapping Kerberos principals to short names.'),
   def('sasl.server.callback.handler.class', 'class', null, RO, 'SASL server callback handler class.'),

@@ -13,6 +13,9 @@ import { PLAIN, plainMechanism, plainUsersFromJaas } from './sasl/plain.js';
 import { scramMechanism } from './sasl/scram.js';
 import { scramAlgorithm, type ScramCredentialStore } from './scram-credentials.js';
 import { JaasConfigError, parseJaasConfig } from './jaas.js';
+import { JwksError, JwksSource } from './oauth/jwks.js';
+import { JwtValidator } from './oauth/jwt-validator.js';
+import { OAUTHBEARER, oauthBearerMechanism } from './sasl/oauthbearer.js';
 
 export interface ListenerSecurity {
   listenerName: string;
@@ -23,6 +26,8 @@ export interface ListenerSecurity {
   principalMapper: SslPrincipalMapper;
   /** Null on PLAINTEXT and SSL. */
   sasl: SaslListenerSettings | null;
+  /** OAUTHBEARER key sets to start (first fetch, periodic refresh) and stop with the listener. */
+  jwks: JwksSource[];
 }
 
 /** What SASL mechanisms need from the rest of the broker. */
@@ -63,7 +68,43 @@ function jaasFor(config: BrokerConfig, listenerName: string, mechanism: string):
   }
 }
 
-function mechanismFor(config: BrokerConfig, listenerName: string, name: string, services: SecurityServices): SaslMechanism {
+/** OAUTHBEARER settings: listener.name.<l>.oauthbearer.<prop>, then listener.name.<l>.<prop>, then <prop>. */
+function oauthMechanism(config: BrokerConfig, listenerName: string, jwks: JwksSource[]): SaslMechanism {
+  const listenerRead = listenerPropertyReader(config, listenerName);
+  const mechanismPrefix = `listener.name.${listenerName.toLowerCase()}.oauthbearer.`;
+  const read = (prop: string): string | null => {
+    if (config.isSet(mechanismPrefix + prop)) {
+      const v = config.optional(mechanismPrefix + prop);
+      return v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
+    }
+    return listenerRead(prop);
+  };
+  const location = read('sasl.oauthbearer.jwks.endpoint.url');
+  if (location === null || location.trim() === '') {
+    throw new ConfigError(`Listener ${listenerName} enables OAUTHBEARER but sasl.oauthbearer.jwks.endpoint.url is not set: Tributary validates signed JWTs against the issuer's JWKS (a URL or a file) and accepts no unsecured tokens`, 'sasl.oauthbearer.jwks.endpoint.url');
+  }
+  let source: JwksSource;
+  try {
+    source = new JwksSource(location.trim(), {
+      refreshMs: Number(read('sasl.oauthbearer.jwks.endpoint.refresh.ms') ?? '3600000'),
+      minRefetchMs: Math.max(1000, Number(read('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms') ?? '100')),
+    });
+  } catch (err) {
+    if (err instanceof JwksError) throw new ConfigError(`sasl.oauthbearer.jwks.endpoint.url of listener ${listenerName}: ${err.message}`, 'sasl.oauthbearer.jwks.endpoint.url');
+    throw err;
+  }
+  jwks.push(source);
+  const audiences = (read('sasl.oauthbearer.expected.audience') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  return oauthBearerMechanism(new JwtValidator(source, {
+    expectedIssuer: read('sasl.oauthbearer.expected.issuer'),
+    expectedAudiences: audiences,
+    subClaimName: read('sasl.oauthbearer.sub.claim.name') ?? 'sub',
+    clockSkewSeconds: Number(read('sasl.oauthbearer.clock.skew.seconds') ?? '30'),
+  }));
+}
+
+function mechanismFor(config: BrokerConfig, listenerName: string, name: string, services: SecurityServices, jwks: JwksSource[]): SaslMechanism {
+  if (name === OAUTHBEARER) return oauthMechanism(config, listenerName, jwks);
   if (name === PLAIN) {
     const jaas = jaasFor(config, listenerName, PLAIN);
     const prop = `listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config`;
@@ -74,16 +115,16 @@ function mechanismFor(config: BrokerConfig, listenerName: string, name: string, 
   const scram = scramAlgorithm(name);
   if (scram !== undefined) return scramMechanism(scram, services.scramCredentials);
   if (name === 'GSSAPI') {
-    throw new ConfigError(`Listener ${listenerName} enables GSSAPI (Kerberos), which Tributary does not support: set sasl.enabled.mechanisms to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.enabled.mechanisms defaults to GSSAPI in Kafka)`, 'sasl.enabled.mechanisms');
+    throw new ConfigError(`Listener ${listenerName} enables GSSAPI (Kerberos), which Tributary does not support: set sasl.enabled.mechanisms to PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (sasl.enabled.mechanisms defaults to GSSAPI in Kafka)`, 'sasl.enabled.mechanisms');
   }
-  throw new ConfigError(`Listener ${listenerName} enables SASL mechanism ${name}, which Tributary does not support (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`, 'sasl.enabled.mechanisms');
+  throw new ConfigError(`Listener ${listenerName} enables SASL mechanism ${name}, which Tributary does not support (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`, 'sasl.enabled.mechanisms');
 }
 
-function saslSettingsFor(config: BrokerConfig, listenerName: string, read: ListenerPropertyReader, services: SecurityServices): SaslListenerSettings {
+function saslSettingsFor(config: BrokerConfig, listenerName: string, read: ListenerPropertyReader, services: SecurityServices, jwks: JwksSource[]): SaslListenerSettings {
   const names = (read('sasl.enabled.mechanisms') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
   if (names.length === 0) throw new ConfigError(`Listener ${listenerName} uses SASL but sasl.enabled.mechanisms is empty`, 'sasl.enabled.mechanisms');
   const mechanisms = new Map<string, SaslMechanism>();
-  for (const name of names) mechanisms.set(name, mechanismFor(config, listenerName, name, services));
+  for (const name of names) mechanisms.set(name, mechanismFor(config, listenerName, name, services, jwks));
   return {
     listenerName,
     mechanisms,
@@ -102,11 +143,14 @@ export function listenerSecurityFor(config: BrokerConfig, listener: Listener, se
     if (err instanceof SslPrincipalMappingError) throw new ConfigError(err.message, 'ssl.principal.mapping.rules');
     throw err;
   }
+  const jwks: JwksSource[] = [];
+  const sasl = usesSasl(listener.securityProtocol) ? saslSettingsFor(config, listener.name, read, services, jwks) : null;
   return {
     listenerName: listener.name,
     protocol: listener.securityProtocol,
     tls: usesTls(listener.securityProtocol) ? tlsSettingsFor(listener.name, read) : null,
     principalMapper,
-    sasl: usesSasl(listener.securityProtocol) ? saslSettingsFor(config, listener.name, read, services) : null,
+    sasl,
+    jwks,
   };
 }
