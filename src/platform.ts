@@ -8,6 +8,7 @@ import { RequestRouter } from './broker/router.js';
 import { KafkaServer } from './broker/server.js';
 import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
 import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/group-coordinator.js';
+import { TransactionCoordinator, transactionCoordinatorConfigFrom } from './coordinator/transaction-coordinator.js';
 import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { LocalPartitionStore } from './storage/local-store.js';
@@ -42,6 +43,9 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   const advertised: AdvertisedListener[] = [];
   const producerIds = new BlockProducerIdAllocator(store.metadata.producerIdBlockEnd, (end) => store.metadata.reserveProducerIds(end));
   const groupCoordinator = new GroupCoordinator(store, groupCoordinatorConfigFrom(config));
+  const transactionCoordinator = new TransactionCoordinator(store, producerIds, transactionCoordinatorConfigFrom(config));
+  // Markers in __consumer_offsets settle the transactional offset commits they end.
+  transactionCoordinator.onMarker((topic, partition, producerId, commit) => groupCoordinator.onTransactionMarker(topic, partition, producerId, commit));
   const broker = new Broker({
     nodeId: config.nodeId,
     rack: config.optional('broker.rack') as string | null,
@@ -51,9 +55,10 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     deleteTopicEnable: config.bool('delete.topic.enable'),
     fetchMaxBytes: config.int('fetch.max.bytes'),
     fetchSessionCacheSlots: config.int('max.incremental.fetch.session.cache.slots'),
-  }, store, router, producerIds, groupCoordinator, scramCredentials);
+  }, store, router, producerIds, groupCoordinator, transactionCoordinator, scramCredentials);
   // Loads __consumer_offsets in the background; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
   void groupCoordinator.start();
+  void transactionCoordinator.start();
 
   const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'));
   let http: HttpServer | null = null;
@@ -75,6 +80,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   } catch (err) {
     await kafka.close(0);
     groupCoordinator.stop();
+    transactionCoordinator.stop();
     for (const j of jwksSources) j.stop();
     await store.close();
     throw err;
@@ -85,6 +91,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     stopping ??= (async () => {
       // First, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
       groupCoordinator.stop();
+      transactionCoordinator.stop();
       for (const j of jwksSources) j.stop();
       await kafka.close();
       await http?.close();

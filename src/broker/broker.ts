@@ -9,6 +9,7 @@ import type { RequestRouter } from './router.js';
 import { isInternalTopic, validateTopicName } from './topic-names.js';
 import type { ProducerIdAllocator } from '../coordinator/producer-ids.js';
 import type { GroupCoordinator } from '../coordinator/group-coordinator.js';
+import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
 
 const log = createLogger('broker');
@@ -43,6 +44,8 @@ export class Broker {
     readonly producerIds: ProducerIdAllocator,
     /** Classic groups and committed offsets (FindCoordinator, JoinGroup, OffsetCommit, ...). */
     readonly groupCoordinator: GroupCoordinator,
+    /** Transactional ids (InitProducerId with an id, AddPartitionsToTxn, EndTxn, ...). */
+    readonly transactionCoordinator: TransactionCoordinator,
     /** SCRAM credentials (AlterUserScramCredentials, SCRAM authentication). */
     readonly scramCredentials: ScramCredentialStore,
   ) {

@@ -39,6 +39,27 @@ export interface ReadResult {
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
+  /** read_committed only: aborted transactions with data in the returned range, by first offset. */
+  abortedTransactions: { producerId: number; firstOffset: number }[];
+}
+
+/** A transaction marker for one partition (written by the transaction coordinator). */
+export interface TxnMarkerWrite {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
+}
+
+/** One producer's state in a partition (DescribeProducers). */
+export interface ActiveProducer {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  /** First offset of its ongoing transaction, -1 when none. */
+  currentTxnStartOffset: number;
 }
 
 export interface PartitionOffsets {
@@ -83,12 +104,19 @@ export interface PartitionStore {
   /**
    * Validates a produced record set and appends it: offsets assigned, bytes handed to the OS.
    * A retried idempotent batch already in the log answers with its original offsets. A
-   * failure caused by particular records lists them in recordErrors.
+   * failure caused by particular records lists them in recordErrors. Origin 'coordinator'
+   * (the broker's own coordinators) may write several batches and transactional batches
+   * without sequences.
    */
-  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> & { recordErrors?: RecordError[] };
+  append(tp: TopicPartition, records: Buffer, now: number, origin?: 'client' | 'coordinator'): Outcome<AppendResult> & { recordErrors?: RecordError[] };
+  /** Writes a COMMIT or ABORT marker (checked against the partition's producer state). */
+  writeTxnMarker(tp: TopicPartition, marker: TxnMarkerWrite, now: number): Outcome<{ offset: number }>;
+  /** The producers a partition remembers (idempotent and transactional). */
+  activeProducers(tp: TopicPartition): Outcome<{ producers: ActiveProducer[] }>;
   /** Resolves once the offset is as durable as the flush policy asks (acks=all waits for this). */
   waitDurable(tp: TopicPartition, offset: number): Promise<void>;
-  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean): Outcome<ReadResult>;
+  /** Whole batches from `offset`; read_committed stops at the last stable offset and lists aborted transactions. */
+  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, readCommitted?: boolean): Outcome<ReadResult>;
   offsets(tp: TopicPartition): Outcome<PartitionOffsets>;
   /** The earliest offset whose timestamp is at or after ts, or null (ListOffsets by timestamp). */
   offsetForTimestamp(tp: TopicPartition, ts: number): Outcome<{ found: { offset: number; timestamp: number } | null }>;

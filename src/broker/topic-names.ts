@@ -16,6 +16,14 @@ export function validateTopicName(name: string): string | null {
   return null;
 }
 
+/**
+ * Metric names replace '.' with '_', so Kafka refuses a topic whose name
+ * differs from an existing one only there ("a.b" vs "a_b").
+ */
+export function collisionKey(name: string): string {
+  return name.replace(/\./g, '_');
+}
+
 /** Kafka's internal topics (listed as internal in Metadata). */
 export function isInternalTopic(name: string): boolean {
   return name === '__consumer_offsets' || name === '__transaction_state';

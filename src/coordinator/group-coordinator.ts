@@ -13,10 +13,11 @@
 
 import type { PartitionStore } from '../broker/partition-store.js';
 import { ErrorCode } from '../protocol/generated/index.js';
-import { buildRecordBatch } from '../protocol/records/batch-builder.js';
+import { buildRecordBatch, type BatchProducer } from '../protocol/records/batch-builder.js';
 import {
-  COMPRESSION_CODEC_MASK, CONTROL_FLAG_MASK, CompressionCodec, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, decodeRecords, readBatchHeader,
+  COMPRESSION_CODEC_MASK, CONTROL_FLAG_MASK, CompressionCodec, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG_MASK, decodeRecords, readBatchHeader,
 } from '../protocol/records/batch.js';
+import { readMarker } from '../protocol/records/control-records.js';
 import { createLogger } from '../observability/logger.js';
 import {
   ClassicGroupManager, type ClassicGroupConfig, type DescribedGroup, type JoinRequest, type LeaveMember, type LeaveMemberResult,
@@ -228,14 +229,17 @@ export class GroupCoordinator {
       if (size < RECORD_BATCH_OVERHEAD || pos + size > buf.length) break;
       next = header.baseOffset + header.lastOffsetDelta + 1;
       const isControl = (header.attributes & CONTROL_FLAG_MASK) !== 0;
-      if (!isControl) {
+      if (isControl) {
+        this.replayMarker(buf.subarray(pos, pos + size), partition, header.producerId);
+      } else {
+        const producerId = (header.attributes & TRANSACTIONAL_FLAG_MASK) !== 0 ? header.producerId : -1;
         if ((header.attributes & COMPRESSION_CODEC_MASK) !== CompressionCodec.None) {
           log.error('skipping a compressed batch in __consumer_offsets (this coordinator writes uncompressed batches only)', { partition, offset: header.baseOffset });
         } else {
           let n = 0;
           for (const rec of decodeRecords(buf.subarray(pos, pos + size))) {
             try {
-              this.replay(decodeRecord(rec.key, rec.value));
+              this.replay(decodeRecord(rec.key, rec.value), producerId);
               n++;
             } catch (err) {
               log.error('skipping a malformed record in __consumer_offsets', { partition, offset: rec.offset, error: err });
@@ -249,10 +253,22 @@ export class GroupCoordinator {
     return next;
   }
 
-  private replay(record: CoordinatorRecord): void {
+  /** A transaction marker in __consumer_offsets, met while loading. */
+  private replayMarker(batch: Buffer, partition: number, producerId: number): void {
+    try {
+      const marker = readMarker(batch);
+      if (marker !== null) this.offsets.completeTransaction(producerId, marker.type === 'COMMIT', (g) => this.partitionFor(g) === partition);
+    } catch (err) {
+      log.error('skipping a malformed control batch in __consumer_offsets', { partition, error: err });
+    }
+  }
+
+  /** Applies a record; `producerId` >= 0 when it was written in that producer's transaction. */
+  private replay(record: CoordinatorRecord, producerId = -1): void {
     switch (record.type) {
       case 'offset-commit':
-        this.offsets.replay(record.key.group, record.key.topic, record.key.partition, record.value);
+        if (producerId >= 0) this.offsets.replayTransactional(producerId, record.key.group, record.key.topic, record.key.partition, record.value);
+        else this.offsets.replay(record.key.group, record.key.topic, record.key.partition, record.value);
         break;
       case 'group-metadata':
         this.classic.replayGroupMetadata(record.key.group, record.value);
@@ -269,7 +285,7 @@ export class GroupCoordinator {
    * when the result asks for it, waits until they are durable, then tells the
    * result. Resolves with null, or the error code for the response.
    */
-  private async write(res: CoordinatorResult<unknown>): Promise<ErrorCode | null> {
+  private async write(res: CoordinatorResult<unknown>, producer: BatchProducer | null = null): Promise<ErrorCode | null> {
     if (res.records.length === 0) {
       res.onAppended?.(null);
       return null;
@@ -294,18 +310,18 @@ export class GroupCoordinator {
     for (const [partition, records] of byPartition) {
       let batch: Buffer;
       try {
-        batch = buildRecordBatch(records.map((r) => ({ key: encodeKey(r), value: encodeValue(r) })), now);
+        batch = buildRecordBatch(records.map((r) => ({ key: encodeKey(r), value: encodeValue(r) })), now, producer);
       } catch (err) {
         log.error('cannot encode group coordinator records', { error: err });
         return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
       }
       const tp = { topic: GROUP_METADATA_TOPIC, partition };
-      const appended = this.store.append(tp, batch, now);
+      const appended = this.store.append(tp, batch, now, 'coordinator');
       if (appended.errorCode !== ErrorCode.NONE) {
         log.warn('could not write to __consumer_offsets', { partition, error: ErrorCode[appended.errorCode], message: appended.errorMessage });
         return fail(appended.errorCode);
       }
-      if (res.replay) for (const r of records) this.replay(r);
+      if (res.replay) for (const r of records) this.replay(r, producer?.producerId ?? -1);
       waits.push(this.store.waitDurable(tp, appended.lastOffset));
     }
 
@@ -458,12 +474,39 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * TxnOffsetCommit: the offsets are written in the producer's transaction
+   * (a transactional batch with its id and epoch) and stay pending, invisible
+   * to OffsetFetch, until the transaction's marker settles them.
+   */
+  async commitTransactionalOffsets(req: CommitRequest, producer: { producerId: number; producerEpoch: number }, apiVersion: number): Promise<TopicPartitionErrors[]> {
+    const allWith = (code: ErrorCode): TopicPartitionErrors[] =>
+      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+    const down = this.unavailable();
+    if (down !== null) return allWith(down);
+    try {
+      if (!(await this.ensureTopic())) return allWith(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const res = this.offsets.commit(req, apiVersion, true);
+      const error = await this.write(res, { ...producer, transactional: true });
+      if (error !== null) throw new CoordinatorError(error);
+      return res.response;
+    } catch (err) {
+      return allWith(this.errorOf(err, 'TxnOffsetCommit'));
+    }
+  }
+
+  /** A transaction marker was written to `topic`-`partition`: settles the producer's pending offsets there. */
+  onTransactionMarker(topic: string, partition: number, producerId: number, commit: boolean): void {
+    if (topic !== GROUP_METADATA_TOPIC) return;
+    this.offsets.completeTransaction(producerId, commit, (g) => this.partitionFor(g) === partition);
+  }
+
   /** Committed offsets of the listed partitions, or of all of them when topics is null. */
-  fetchOffsets(groupId: string, memberId: string | null, memberEpoch: number, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedGroup {
+  fetchOffsets(groupId: string, memberId: string | null, memberEpoch: number, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable = false): FetchedGroup {
     const down = this.unavailable();
     if (down !== null) return { groupId, errorCode: down, topics: [] };
     try {
-      return topics === null ? this.offsets.fetchAll(groupId, memberId, memberEpoch) : this.offsets.fetch(groupId, memberId, memberEpoch, topics);
+      return topics === null ? this.offsets.fetchAll(groupId, memberId, memberEpoch) : this.offsets.fetch(groupId, memberId, memberEpoch, topics, requireStable);
     } catch (err) {
       return { groupId, errorCode: this.errorOf(err, 'OffsetFetch'), topics: [] };
     }

@@ -68,6 +68,8 @@ function absent(partitionIndex: number): FetchedPartition {
 export class OffsetManager {
   /** group -> topic -> partition -> offset. */
   private readonly offsets = new Map<string, Map<string, Map<number, OffsetAndMetadata>>>();
+  /** Transactional commits awaiting their marker: producer id -> group -> topic -> partition -> value. */
+  private readonly pendingTxn = new Map<number, Map<string, Map<string, Map<number, OffsetCommitValue>>>>();
 
   constructor(
     private readonly groups: Map<string, Group>,
@@ -84,8 +86,13 @@ export class OffsetManager {
   // -------------------------------------------------------------------------
   // OffsetCommit
 
-  commit(req: CommitRequest, apiVersion: number): CoordinatorResult<TopicPartitionErrors[]> {
-    const group = this.validateOffsetCommit(req, apiVersion);
+  /**
+   * OffsetCommit, or TxnOffsetCommit when `transactional`: the same records,
+   * which the caller then writes in the producer's transaction and keeps
+   * pending until its marker (see replayTransactional).
+   */
+  commit(req: CommitRequest, apiVersion: number, transactional = false): CoordinatorResult<TopicPartitionErrors[]> {
+    const group = this.validateOffsetCommit(req, apiVersion, transactional);
     // Classic members keep their session alive by committing while Stable or rebalancing.
     if (group instanceof ClassicGroup && (group.isInState(ClassicGroupState.Stable) || group.isInState(ClassicGroupState.PreparingRebalance))) {
       if (group.hasMember(req.memberId)) this.classic.rescheduleHeartbeat(group, group.member(req.memberId));
@@ -113,29 +120,33 @@ export class OffsetManager {
     return result(response, records, true);
   }
 
-  private validateOffsetCommit(req: CommitRequest, apiVersion: number): Group {
+  private validateOffsetCommit(req: CommitRequest, apiVersion: number, transactional: boolean): Group {
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch < 0) {
         // No group and no generation: the admin client or a consumer without group management ("simple" group).
         log.info('creating a simple group via a manual offset commit', { group: req.groupId });
         group = this.classic.getOrMaybeCreateClassicGroup(req.groupId, true);
-      } else if (apiVersion >= 9) {
+      } else if (apiVersion >= 9 && !transactional) {
         fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`);
       } else {
         // Older versions answer an unknown group as a stale generation, as they always did.
         fail(ErrorCode.ILLEGAL_GENERATION);
       }
     }
-    group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, false, apiVersion);
+    group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, transactional, apiVersion);
     return group;
   }
 
   // -------------------------------------------------------------------------
   // OffsetFetch
 
-  /** The committed offsets of the given partitions; -1 for those without one (or for a group that does not exist). */
-  fetch(groupId: string, memberId: string | null, memberEpoch: number, topics: readonly { name: string; partitionIndexes: number[] }[]): FetchedGroup {
+  /**
+   * The committed offsets of the given partitions; -1 for those without one (or for a group
+   * that does not exist). With requireStable (KIP-447), a partition with a transactional
+   * commit still pending is UNSTABLE_OFFSET_COMMIT: the consumer retries until it is settled.
+   */
+  fetch(groupId: string, memberId: string | null, memberEpoch: number, topics: readonly { name: string; partitionIndexes: number[] }[], requireStable = false): FetchedGroup {
     const groupOffsets = this.groupExistsForFetch(groupId, memberId, memberEpoch) ? this.offsets.get(groupId) : undefined;
     return {
       groupId,
@@ -145,6 +156,9 @@ export class OffsetManager {
         return {
           name: t.name,
           partitions: t.partitionIndexes.map((p) => {
+            if (requireStable && this.hasPendingTransactionalOffset(groupId, t.name, p)) {
+              return { ...absent(p), errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+            }
             const o = topicOffsets?.get(p);
             if (o === undefined) return absent(p);
             return { partitionIndex: p, committedOffset: o.committedOffset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
@@ -269,6 +283,42 @@ export class OffsetManager {
     }
     if (expired > 0) log.info('expired committed offsets', { group: groupId, count: expired });
     return allExpired;
+  }
+
+  // -------------------------------------------------------------------------
+  // Transactional offsets (KIP-98, KIP-447)
+
+  /** A TxnOffsetCommit record written in a producer's transaction: kept aside until the marker. */
+  replayTransactional(producerId: number, group: string, topic: string, partition: number, value: OffsetCommitValue | null): void {
+    if (value === null) return;
+    let byGroup = this.pendingTxn.get(producerId);
+    if (byGroup === undefined) this.pendingTxn.set(producerId, (byGroup = new Map()));
+    let byTopic = byGroup.get(group);
+    if (byTopic === undefined) byGroup.set(group, (byTopic = new Map()));
+    let byPartition = byTopic.get(topic);
+    if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+    byPartition.set(partition, value);
+  }
+
+  /**
+   * A marker settles the producer's pending offsets of the groups in its
+   * __consumer_offsets partition: committed ones become the group's offsets, aborted ones go.
+   */
+  completeTransaction(producerId: number, commit: boolean, inPartition: (group: string) => boolean): void {
+    const byGroup = this.pendingTxn.get(producerId);
+    if (byGroup === undefined) return;
+    for (const [group, byTopic] of byGroup) {
+      if (!inPartition(group)) continue;
+      byGroup.delete(group);
+      if (!commit) continue;
+      for (const [topic, byPartition] of byTopic) for (const [partition, value] of byPartition) this.replay(group, topic, partition, value);
+    }
+    if (byGroup.size === 0) this.pendingTxn.delete(producerId);
+  }
+
+  hasPendingTransactionalOffset(group: string, topic: string, partition: number): boolean {
+    for (const byGroup of this.pendingTxn.values()) if (byGroup.get(group)?.get(topic)?.has(partition) === true) return true;
+    return false;
   }
 
   // -------------------------------------------------------------------------

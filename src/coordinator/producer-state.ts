@@ -12,6 +12,7 @@
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { crc32c } from '../protocol/records/crc32c.js';
 import { decrementSequence, incrementSequence, readInt64, writeInt64 } from '../protocol/records/batch.js';
+import type { TxnMarker } from '../protocol/records/control-records.js';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: a producer has at most 5 requests in flight. */
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -100,6 +101,18 @@ export interface AppendedProducerBatch extends ProducerBatch {
   firstOffset: number;
   lastOffset: number;
   maxTimestamp: number;
+  /** The marker a control batch carries (null for other control records). */
+  marker?: TxnMarker | null;
+}
+
+/** A transaction a marker ended in this partition (Kafka's CompletedTxn). */
+export interface CompletedTxn {
+  producerId: number;
+  /** The transaction's first offset here (the marker's own offset when it wrote no data here). */
+  firstOffset: number;
+  /** The marker's offset. */
+  lastOffset: number;
+  isAborted: boolean;
 }
 
 export type ProducerCheck =
@@ -115,7 +128,7 @@ export interface ProducerStateConfig {
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
-  /** Ongoing transactions by first offset (for the last stable offset, in the transactions increment). */
+  /** Ongoing transactions: first offset -> producer id (the last stable offset is the lowest first offset). */
   private readonly ongoingTxns = new Map<number, number>();
   /** One past the last offset whose batches this state reflects; a snapshot is named by it. */
   mapEndOffset = 0;
@@ -197,25 +210,27 @@ export class ProducerStateManager {
   /**
    * Records an appended batch, unconditionally: the append path after a
    * successful check, and recovery replaying batch headers. Batches without a
-   * producer id only move mapEndOffset.
+   * producer id only move mapEndOffset. A transaction marker answers the
+   * transaction it completed.
    */
-  applyBatch(b: AppendedProducerBatch): void {
+  applyBatch(b: AppendedProducerBatch): CompletedTxn | null {
     if (b.lastOffset + 1 > this.mapEndOffset) this.mapEndOffset = b.lastOffset + 1;
-    if (b.producerId < 0) return;
+    if (b.producerId < 0) return null;
     let entry = this.producers.get(b.producerId);
     if (entry === undefined) {
       entry = new ProducerStateEntry(b.producerId);
       this.producers.set(b.producerId, entry);
     }
     if (b.isControl) {
-      // TODO(transactions): a COMMIT/ABORT marker also sets the coordinator epoch (from the
-      // marker's value) and completes the transaction in the aborted-transaction index. Until
-      // the transaction coordinator writes markers, only the epoch and the open transaction move.
       entry.maybeUpdateEpoch(b.producerEpoch);
+      entry.lastTimestamp = b.maxTimestamp;
+      if (b.marker === undefined || b.marker === null) return null;
+      // Kafka's appendEndTxnMarker: the marker ends whatever transaction is open here.
+      const firstOffset = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : b.firstOffset;
       if (entry.currentTxnFirstOffset >= 0) this.ongoingTxns.delete(entry.currentTxnFirstOffset);
       entry.currentTxnFirstOffset = -1;
-      entry.lastTimestamp = b.maxTimestamp;
-      return;
+      entry.coordinatorEpoch = b.marker.coordinatorEpoch;
+      return { producerId: b.producerId, firstOffset, lastOffset: b.firstOffset, isAborted: b.marker.type === 'ABORT' };
     }
     const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
     entry.addBatch(b.producerEpoch, lastSeq, b.lastOffset, b.lastOffset - b.firstOffset, b.maxTimestamp);
@@ -223,6 +238,47 @@ export class ProducerStateManager {
       entry.currentTxnFirstOffset = b.firstOffset;
       this.ongoingTxns.set(b.firstOffset, b.producerId);
     }
+    return null;
+  }
+
+  /**
+   * Checks a batch the broker itself writes (a coordinator's transactional
+   * offset commit, origin COORDINATOR in Kafka): no sequence, only the epoch.
+   */
+  checkCoordinatorBatch(producerId: number, producerEpoch: number): ProducerCheck {
+    if (producerId < 0) return { kind: 'ok' };
+    const current = this.producers.get(producerId)?.producerEpoch ?? NO_PRODUCER_EPOCH;
+    if (producerEpoch < current) {
+      return this.error(ErrorCode.INVALID_PRODUCER_EPOCH, `Epoch of producer ${producerId} in ${this.partition} is ${producerEpoch}, which is smaller than the last seen epoch ${current}`);
+    }
+    return { kind: 'ok' };
+  }
+
+  /** Checks a transaction marker before it is written (Kafka's appendEndTxnMarker checks). */
+  checkMarker(producerId: number, producerEpoch: number, coordinatorEpoch: number): ProducerCheck {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return { kind: 'ok' };
+    if (producerEpoch < entry.producerEpoch) {
+      return this.error(ErrorCode.INVALID_PRODUCER_EPOCH, `Invalid producer epoch for end transaction marker of producer ${producerId} in ${this.partition}: ${producerEpoch} (request epoch), ${entry.producerEpoch} (server epoch)`);
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      return this.error(ErrorCode.TRANSACTION_COORDINATOR_FENCED, `Invalid coordinator epoch for producer ${producerId} in ${this.partition}: ${coordinatorEpoch} (zombie), ${entry.coordinatorEpoch} (current)`);
+    }
+    return { kind: 'ok' };
+  }
+
+  /** The first offset of the oldest ongoing transaction, or null: the last stable offset is bounded by it. */
+  firstUnstableOffset(): number | null {
+    let min: number | null = null;
+    for (const first of this.ongoingTxns.keys()) if (min === null || first < min) min = first;
+    return min;
+  }
+
+  /** Kafka's lastStableOffset(completedTxn): the first offset still unstable after this transaction ended. */
+  stableOffsetAfter(completed: CompletedTxn): number {
+    let min: number | null = null;
+    for (const [first, pid] of this.ongoingTxns) if (pid !== completed.producerId && (min === null || first < min)) min = first;
+    return min ?? completed.lastOffset + 1;
   }
 
   /** Moves the end offset past batches that carry no producer (they need no other bookkeeping). */

@@ -5,14 +5,15 @@ import { ConfigError, type BrokerConfig } from '../config/broker-config.js';
 import { describeTopicConfigs, logConfigFor, validateTopicConfigs } from '../config/topic-config.js';
 import type { ConfigEntry } from '../config/values.js';
 import type {
-  DynamicBrokerConfigs, LogDirDescription,
+  ActiveProducer, DynamicBrokerConfigs, LogDirDescription, TxnMarkerWrite,
   AppendResult, CreateTopicRequest, Outcome, PartitionOffsets, PartitionStore, ReadResult, RecordError, TopicInfo,
 } from '../broker/partition-store.js';
-import { isInternalTopic } from '../broker/topic-names.js';
+import { collisionKey, isInternalTopic } from '../broker/topic-names.js';
 import { statfs } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ErrorCode } from '../protocol/generated/index.js';
 import { validateRecordSet } from '../protocol/records/batch.js';
+import { buildMarkerBatch } from '../protocol/records/control-records.js';
 import { decompressionLimit, targetCodec } from '../protocol/records/compression.js';
 import { createLogger } from '../observability/logger.js';
 import { LogManager } from './log-manager.js';
@@ -115,6 +116,9 @@ export class LocalPartitionStore implements PartitionStore {
     if (this.metadata.getTopic(req.name) !== undefined) {
       return failure(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     }
+    const key = collisionKey(req.name);
+    const collides = this.metadata.listTopics().find((t) => collisionKey(t.name) === key);
+    if (collides !== undefined) return failure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${req.name}' collides with existing topic: ${collides.name}`);
     const invalid = validateTopicConfigs(req.configs);
     if (invalid !== null) return failure(ErrorCode.INVALID_CONFIG, invalid.message);
     if (req.validateOnly) {
@@ -168,11 +172,11 @@ export class LocalPartitionStore implements PartitionStore {
    * then producer state (a retried batch is answered from it, unappended),
    * then the write.
    */
-  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> & { recordErrors?: RecordError[] } {
+  append(tp: TopicPartition, records: Buffer, now: number, origin: 'client' | 'coordinator' = 'client'): Outcome<AppendResult> & { recordErrors?: RecordError[] } {
     const plog = this.partitionLog(tp);
     if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const cfg = plog.logConfig;
-    const validation = validateRecordSet(records, { maxMessageBytes: cfg.maxMessageBytes, now });
+    const validation = validateRecordSet(records, { maxMessageBytes: cfg.maxMessageBytes, now, origin: origin === 'client' ? 'client' : 'internal' });
     if (!validation.ok) return failure(validation.errorCode as Failure['errorCode'], validation.message);
     const checked = validateRecords(records, {
       compacted: cfg.cleanupPolicy.includes('compact'),
@@ -185,7 +189,7 @@ export class LocalPartitionStore implements PartitionStore {
     if (!checked.ok) {
       return { ...failure(checked.errorCode as Failure['errorCode'], checked.message), recordErrors: checked.recordErrors };
     }
-    const producer = plog.checkProducerAppend(checked.records);
+    const producer = origin === 'client' ? plog.checkProducerAppend(checked.records) : plog.checkCoordinatorAppend(checked.records);
     if (producer.kind === 'duplicate') {
       // Kafka answers a duplicate with the original offsets and the cached batch timestamp as log_append_time.
       const b = producer.batch;
@@ -206,19 +210,50 @@ export class LocalPartitionStore implements PartitionStore {
     return plog === undefined ? Promise.resolve() : plog.waitForFlush(offset);
   }
 
-  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean): Outcome<ReadResult> {
+  writeTxnMarker(tp: TopicPartition, m: TxnMarkerWrite, now: number): Outcome<{ offset: number }> {
     const plog = this.partitionLog(tp);
     if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const r = plog.read(offset, maxBytes, minOneBatch);
+    const check = plog.checkMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch);
+    if (check.kind === 'error') return failure(check.errorCode as Failure['errorCode'], check.message);
+    const batch = buildMarkerBatch({ producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, type: m.commit ? 'COMMIT' : 'ABORT' }, now);
+    try {
+      const result = plog.append(batch, { recordCount: 1 }, now);
+      return { errorCode: ErrorCode.NONE, offset: result.baseOffset };
+    } catch (err) {
+      log.error('writing a transaction marker failed', { topic: tp.topic, partition: tp.partition, error: err });
+      return failure(ErrorCode.KAFKA_STORAGE_ERROR, 'Disk error when trying to access log file on the disk.');
+    }
+  }
+
+  activeProducers(tp: TopicPartition): Outcome<{ producers: ActiveProducer[] }> {
+    const plog = this.partitionLog(tp);
+    if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const producers = [...plog.producerState.activeProducers()].map((e) => ({
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      lastSequence: e.lastSeq,
+      lastTimestamp: e.lastTimestamp,
+      coordinatorEpoch: e.coordinatorEpoch,
+      currentTxnStartOffset: e.currentTxnFirstOffset,
+    }));
+    return { errorCode: ErrorCode.NONE, producers };
+  }
+
+  read(tp: TopicPartition, offset: number, maxBytes: number, minOneBatch: boolean, readCommitted = false): Outcome<ReadResult> {
+    const plog = this.partitionLog(tp);
+    if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const r = plog.read(offset, maxBytes, minOneBatch, readCommitted);
     if (r.errorCode !== 0) return failure(r.errorCode as Failure['errorCode']);
-    // No transactions yet: everything below the high watermark is stable.
-    return { errorCode: ErrorCode.NONE, records: r.records, highWatermark: r.highWatermark, lastStableOffset: r.highWatermark, logStartOffset: r.logStartOffset };
+    return {
+      errorCode: ErrorCode.NONE, records: r.records, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset,
+      abortedTransactions: r.abortedTransactions,
+    };
   }
 
   offsets(tp: TopicPartition): Outcome<PartitionOffsets> {
     const plog = this.partitionLog(tp);
     if (plog === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    return { errorCode: ErrorCode.NONE, logStartOffset: plog.logStartOffset, highWatermark: plog.highWatermark, lastStableOffset: plog.highWatermark };
+    return { errorCode: ErrorCode.NONE, logStartOffset: plog.logStartOffset, highWatermark: plog.highWatermark, lastStableOffset: plog.lastStableOffset };
   }
 
   offsetForTimestamp(tp: TopicPartition, ts: number): Outcome<{ found: { offset: number; timestamp: number } | null }> {

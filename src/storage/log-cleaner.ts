@@ -23,22 +23,27 @@
 // 4. Each rewritten group is written to `.cleaned`, fsync'd, then swapped in
 //    (see PartitionLog.swapInCleanedSegment for the crash-safe rename order).
 // Work yields to the event loop every few MiB, so produce and fetch go on.
-// TODO(transactions): aborted transactions' records are dropped and markers
-// removed after their delete horizon once the transaction index exists; until
-// then control batches are always kept as they are.
+// Transactions: the cleanable range also ends before the oldest open
+// transaction (the last stable offset); batches of aborted transactions (from
+// the aborted-transaction index) neither enter the key map, where they would
+// shadow committed values, nor survive the rewrite. Transaction markers are
+// kept (Kafka removes them once their transaction's data is gone and their
+// delete horizon passed; keeping them costs a few bytes and changes nothing a
+// consumer sees).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createLogger } from '../observability/logger.js';
 import {
   BASE_TIMESTAMP_OFFSET, COMPRESSION_CODEC_MASK, CONTROL_FLAG_MASK, CompressionCodec, DELETE_HORIZON_FLAG_MASK,
-  RECORD_BATCH_OVERHEAD, RecordDecodeError, TIMESTAMP_TYPE_MASK,
+  RECORD_BATCH_OVERHEAD, RecordDecodeError, TIMESTAMP_TYPE_MASK, TRANSACTIONAL_FLAG_MASK,
   assembleBatch, batchFieldsOf, encodeRecordsBody, rawRecords, readBatchHeader, readInt64,
   type RawRecord, type RecordToEncode,
 } from '../protocol/records/batch.js';
 import { CompressionError, compress, decompress, decompressionLimit } from '../protocol/records/compression.js';
 import { CLEANED_SUFFIX, partitionDirName, type PartitionLog } from './partition-log.js';
 import { offsetFileName, readFully, type LogSegment, type ScannedBatch } from './segment.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 const log = createLogger('log-cleaner');
 
@@ -101,11 +106,12 @@ export function cleanableState(plog: PartitionLog, now: number): CleanableState 
   let firstDirty = Math.max(checkpoint?.firstDirtyOffset ?? 0, plog.logStartOffset);
   // A checkpoint past the log end belongs to an older incarnation of the log.
   if (firstDirty > plog.logEndOffset) firstDirty = plog.logStartOffset;
-  // TODO(transactions): the last stable offset also bounds the cleanable range.
   let firstUncleanable = plog.activeSegmentBaseOffset;
+  const lastStable = plog.lastStableOffset;
   for (const seg of segments) {
     if (seg.nextOffset <= firstDirty) continue;
-    if (cfg.minCompactionLagMs > 0 && seg.maxTimestamp > now - cfg.minCompactionLagMs) {
+    // A segment holding an open transaction's data, or records younger than min.compaction.lag.ms, and all after it wait.
+    if (seg.nextOffset > lastStable || (cfg.minCompactionLagMs > 0 && seg.maxTimestamp > now - cfg.minCompactionLagMs)) {
       firstUncleanable = Math.min(firstUncleanable, seg.baseOffset);
       break;
     }
@@ -147,6 +153,8 @@ export interface CleaningStats {
   bytesBefore: number;
   bytesAfter: number;
   recordsRemoved: number;
+  /** Batches of aborted transactions dropped. */
+  abortedBatchesRemoved: number;
   tombstonesRemoved: number;
   /** Groups not swapped in because the log changed meanwhile (the pass then stops). */
   aborted: boolean;
@@ -262,10 +270,11 @@ export class LogCleaner {
     const segments = plog.closedSegments();
     const stats: CleaningStats = {
       partition, reason: state.reason ?? 'forced', firstDirtyOffset: state.firstDirtyOffset, cleanedUpTo: state.firstDirtyOffset,
-      segmentsBefore: 0, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0, aborted: false,
+      segmentsBefore: 0, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0, abortedBatchesRemoved: 0, aborted: false,
     };
 
     // 2. The key map over the dirty part, whole segments at a time.
+    const aborted = new AbortedBatches(plog.abortedTransactions(plog.logStartOffset, state.firstUncleanableOffset));
     const latest = new Map<string, number>();
     let mapBytes = 0;
     let cleanedUpTo = state.firstDirtyOffset;
@@ -276,7 +285,7 @@ export class LogCleaner {
       let pos = 0;
       while (pos < seg.size) {
         pos = forEachBatch(seg, pos, this.yieldEvery, (b, bytes) => {
-          if ((b.attributes & CONTROL_FLAG_MASK) !== 0 || b.lastOffset < state.firstDirtyOffset) return;
+          if ((b.attributes & CONTROL_FLAG_MASK) !== 0 || b.lastOffset < state.firstDirtyOffset || aborted.contains(b)) return;
           const decoded = this.decodeBatch(bytes, limit);
           if (decoded === null) return;
           for (const r of decoded.records) {
@@ -299,7 +308,7 @@ export class LogCleaner {
     const toClean = segments.filter((s) => s.baseOffset < rangeEnd);
     stats.segmentsBefore = toClean.length;
     let earliestHorizon = -1;
-    const ctx: RewriteContext = { now, deleteRetentionMs: cfg.deleteRetentionMs, latest, limit, plog, stats, onHorizon: (h) => {
+    const ctx: RewriteContext = { now, deleteRetentionMs: cfg.deleteRetentionMs, latest, aborted, limit, plog, stats, onHorizon: (h) => {
       if (earliestHorizon < 0 || h < earliestHorizon) earliestHorizon = h;
     } };
     for (const group of groupSegments(toClean, cfg.segmentBytes)) {
@@ -352,6 +361,11 @@ export class LogCleaner {
   private rewriteBatch(b: ScannedBatch, bytes: Buffer, ctx: RewriteContext): Buffer | null {
     const attributes = b.attributes;
     if ((attributes & CONTROL_FLAG_MASK) !== 0) return bytes;
+    if (ctx.aborted.contains(b)) {
+      ctx.stats.recordsRemoved += b.recordCount;
+      ctx.stats.abortedBatchesRemoved++;
+      return null;
+    }
     const decoded = this.decodeBatch(bytes, ctx.limit);
     if (decoded === null) {
       log.warn('kept a batch the cleaner cannot decode', { partition: ctx.stats.partition, offset: b.baseOffset });
@@ -399,6 +413,7 @@ interface RewriteContext {
   now: number;
   deleteRetentionMs: number;
   latest: Map<string, number>;
+  aborted: AbortedBatches;
   limit: number;
   plog: PartitionLog;
   stats: CleaningStats;
@@ -468,4 +483,23 @@ export function groupSegments(segments: readonly LogSegment[], maxSize: number):
     groups.push(group);
   }
   return groups;
+}
+
+/** Which transactional batches belong to aborted transactions (by producer id and offset range). */
+class AbortedBatches {
+  private readonly byProducer = new Map<number, AbortedTxn[]>();
+
+  constructor(txns: readonly AbortedTxn[]) {
+    for (const t of txns) {
+      let list = this.byProducer.get(t.producerId);
+      if (list === undefined) this.byProducer.set(t.producerId, (list = []));
+      list.push(t);
+    }
+  }
+
+  contains(b: ScannedBatch): boolean {
+    if ((b.attributes & TRANSACTIONAL_FLAG_MASK) === 0 || (b.attributes & CONTROL_FLAG_MASK) !== 0) return false;
+    const list = this.byProducer.get(b.producerId);
+    return list !== undefined && list.some((t) => t.firstOffset <= b.baseOffset && b.lastOffset <= t.lastOffset);
+  }
 }

@@ -27,9 +27,11 @@ import {
   setMaxTimestampAndLogAppendTime,
   setPartitionLeaderEpoch,
 } from '../protocol/records/batch.js';
-import { CorruptSnapshotError, ProducerStateManager, type ProducerCheck, type ProducerStateConfig } from '../coordinator/producer-state.js';
+import { CorruptSnapshotError, ProducerStateManager, type CompletedTxn, type ProducerCheck, type ProducerStateConfig } from '../coordinator/producer-state.js';
+import { readMarker, type TxnMarker } from '../protocol/records/control-records.js';
 import { createLogger } from '../observability/logger.js';
 import { LogSegment, offsetFileName, parseSegmentFileName, type ScannedBatch } from './segment.js';
+import { TXN_INDEX_SUFFIX, TransactionIndex, type AbortedTxn } from './transaction-index.js';
 import type { LogConfig, TopicPartition } from './types.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 
@@ -73,7 +75,10 @@ export interface ReadResult {
   errorCode: number;
   records: Buffer;
   highWatermark: number;
+  lastStableOffset: number;
   logStartOffset: number;
+  /** For read_committed reads: the aborted transactions with data in the returned range. */
+  abortedTransactions: AbortedTxn[];
 }
 
 export interface TimestampAndOffset {
@@ -132,6 +137,15 @@ export function partitionDirName(tp: TopicPartition): string {
   return `${tp.topic}-${tp.partition}`;
 }
 
+/**
+ * segment.ms, or max.compaction.lag.ms when that is shorter on a compacted
+ * topic (KIP-354): the active segment is never cleaned, so it must roll for
+ * its records to become cleanable within the lag.
+ */
+function maxSegmentMs(c: LogConfig): number {
+  return c.cleanupPolicy.includes('compact') ? Math.min(c.segmentMs, c.maxCompactionLagMs) : c.segmentMs;
+}
+
 function leavesFlushToOs(c: LogConfig): boolean {
   return c.flushMessages >= Number.MAX_SAFE_INTEGER && c.flushMs >= Number.MAX_SAFE_INTEGER;
 }
@@ -152,6 +166,8 @@ export class PartitionLog {
   private pendingDeletes = new Set<NodeJS.Timeout>();
   /** Idempotent/transactional producers' state, rebuilt from snapshots and batch headers on load. */
   readonly producerState: ProducerStateManager;
+  /** Aborted-transaction index per segment base offset (only segments with a marker file or entry). */
+  private readonly txnIndexes = new Map<number, TransactionIndex>();
   /** Offset of the newest producer state snapshot on disk (-1 when none). */
   private lastSnapshotOffset = -1;
   /** Set while the log cleaner rewrites segments: retention then leaves segments alone. */
@@ -227,11 +243,15 @@ export class PartitionLog {
         }
       }
     }
-    // Remove orphan index files (their .log is gone).
+    // Remove orphan index files (their .log is gone); open the aborted-transaction indexes.
     const live = new Set(this.segments.map((s) => s.baseOffset));
     for (const name of fs.readdirSync(this.dir)) {
       const base = parseSegmentFileName(name, '.index') ?? parseSegmentFileName(name, '.timeindex');
       if (base !== null && !live.has(base)) fs.rmSync(path.join(this.dir, name), { force: true });
+      const txnBase = parseSegmentFileName(name, TXN_INDEX_SUFFIX);
+      if (txnBase === null) continue;
+      if (live.has(txnBase)) this.txnIndexes.set(txnBase, TransactionIndex.open(path.join(this.dir, name)));
+      else fs.rmSync(path.join(this.dir, name), { force: true });
     }
     if (this.segments.length === 0) {
       this.segments.push(LogSegment.create(this.dir, Math.max(checkpoint ?? 0, 0), this.config, this.now()));
@@ -252,10 +272,18 @@ export class PartitionLog {
     for (const name of fs.readdirSync(this.dir).sort()) {
       const range = parseSwapFileName(name);
       if (range === null) continue;
-      for (const other of fs.readdirSync(this.dir)) {
+      const aborted: AbortedTxn[] = [];
+      for (const other of fs.readdirSync(this.dir).sort()) {
+        const txnBase = parseSegmentFileName(other, TXN_INDEX_SUFFIX);
+        if (txnBase !== null && txnBase >= range.base && txnBase < range.end) {
+          aborted.push(...TransactionIndex.open(path.join(this.dir, other)).all());
+          fs.rmSync(path.join(this.dir, other), { force: true });
+          continue;
+        }
         const base = parseSegmentFileName(other, '.log') ?? parseSegmentFileName(other, '.index') ?? parseSegmentFileName(other, '.timeindex');
         if (base !== null && base >= range.base && base < range.end) fs.rmSync(path.join(this.dir, other), { force: true });
       }
+      if (aborted.length > 0) TransactionIndex.open(path.join(this.dir, offsetFileName(range.base, TXN_INDEX_SUFFIX))).replaceWith(aborted);
       fs.renameSync(path.join(this.dir, name), path.join(this.dir, offsetFileName(range.base, '.log')));
       log.warn('completed a log cleaner swap interrupted by a restart', { partition: this.name, segment: range.base, replacedUpTo: range.end });
     }
@@ -263,7 +291,7 @@ export class PartitionLog {
 
   private removeSegmentFilesFrom(bases: number[]): void {
     for (const base of bases) {
-      for (const suffix of ['.log', '.index', '.timeindex']) {
+      for (const suffix of ['.log', '.index', '.timeindex', TXN_INDEX_SUFFIX]) {
         fs.rmSync(path.join(this.dir, `${String(base).padStart(20, '0')}${suffix}`), { force: true });
       }
     }
@@ -289,6 +317,15 @@ export class PartitionLog {
   /** Single node: everything appended is visible, so the high watermark is the log end offset. */
   get highWatermark(): number {
     return this.active.nextOffset;
+  }
+
+  /**
+   * The offset below which every transaction is decided (KIP-98):
+   * read_committed consumers read up to here, no further.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producerState.firstUnstableOffset();
+    return unstable === null ? this.highWatermark : Math.min(unstable, this.highWatermark);
   }
 
   get sizeInBytes(): number {
@@ -391,17 +428,20 @@ export class PartitionLog {
       const maxTs = readInt64(records, pos + MAX_TIMESTAMP_OFFSET);
       seg.trackBatch(position + pos, size, bBase, bLast, maxTs, interval);
       const attributes = records.readInt16BE(pos + ATTRIBUTES_OFFSET);
-      this.producerState.applyBatch({
+      const isControl = (attributes & CONTROL_FLAG_MASK) !== 0;
+      const completed = this.producerState.applyBatch({
         producerId: readInt64(records, pos + PRODUCER_ID_OFFSET),
         producerEpoch: records.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
         baseSequence: records.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
         lastOffsetDelta,
         isTransactional: (attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
-        isControl: (attributes & CONTROL_FLAG_MASK) !== 0,
+        isControl,
         firstOffset: bBase,
         lastOffset: bLast,
         maxTimestamp: maxTs,
+        marker: isControl ? markerOf(records.subarray(pos, pos + size)) : null,
       });
+      if (completed !== null) this.completeTxn(seg, completed);
       pos += size;
     }
 
@@ -429,7 +469,7 @@ export class PartitionLog {
     // segment.ms, Kafka-style: measured from the first batch's timestamp when it has one.
     const rolling = seg.rollingBasedTimestamp;
     const waited = rolling !== null && rolling >= 0 && maxTimestamp >= 0 ? maxTimestamp - rolling : now - seg.createdAt;
-    return waited > this.config.segmentMs;
+    return waited > maxSegmentMs(this.config);
   }
 
   /** Seals the active segment (indexes written, fsync scheduled) and starts a new one at logEndOffset. */
@@ -471,6 +511,48 @@ export class PartitionLog {
   }
 
   /** producer.id.expiration.ms, driven by the LogManager's timer. Returns how many producers were forgotten. */
+  /** Kafka's completeTransaction: an aborted transaction goes into the index of the marker's segment. */
+  private completeTxn(seg: LogSegment, completed: CompletedTxn): void {
+    if (!completed.isAborted) return;
+    const { producerId, firstOffset, lastOffset } = completed;
+    this.txnIndexFor(seg.baseOffset).append({ producerId, firstOffset, lastOffset, lastStableOffset: this.producerState.stableOffsetAfter(completed) });
+  }
+
+  private txnIndexFor(base: number): TransactionIndex {
+    let idx = this.txnIndexes.get(base);
+    if (idx === undefined) {
+      idx = TransactionIndex.open(path.join(this.dir, offsetFileName(base, TXN_INDEX_SUFFIX)));
+      this.txnIndexes.set(base, idx);
+    }
+    return idx;
+  }
+
+  /** Checks a transaction marker against producer state before it is written. */
+  checkMarker(producerId: number, producerEpoch: number, coordinatorEpoch: number): ProducerCheck {
+    this.ensureOpen();
+    return this.producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+  }
+
+  /** Checks a batch a coordinator writes (no sequence; the producer epoch must not go back). */
+  checkCoordinatorAppend(records: Buffer): ProducerCheck {
+    this.ensureOpen();
+    if (records.length < RECORD_BATCH_OVERHEAD) return { kind: 'ok' };
+    return this.producerState.checkCoordinatorBatch(readInt64(records, PRODUCER_ID_OFFSET), records.readInt16BE(PRODUCER_EPOCH_OFFSET));
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [fetchOffset,
+   * upperBoundOffset) must report: those with data in that range, whose
+   * markers lie in this segment or a later one.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    if (this.txnIndexes.size === 0) return out;
+    const from = this.segments[this.floorSegmentIndex(fetchOffset)]?.baseOffset ?? 0;
+    for (const [base, idx] of this.txnIndexes) if (base >= from) idx.collect(fetchOffset, upperBoundOffset, out);
+    return out.sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
   removeExpiredProducers(now: number): number {
     if (this.closed) return 0;
     return this.producerState.removeExpired(now);
@@ -551,6 +633,8 @@ export class PartitionLog {
       this.producerState.updateMapEndOffset(end);
       return;
     }
+    // Markers from `from` on are replayed below and put their aborted transactions back.
+    for (const idx of this.txnIndexes.values()) idx.truncateFrom(from);
     let replayed = 0;
     for (let i = this.floorSegmentIndex(from); i < this.segments.length; i++) {
       const seg = this.segments[i] as LogSegment;
@@ -558,17 +642,20 @@ export class PartitionLog {
       const start = seg.offsetIndex.lookup(Math.max(from, seg.baseOffset)).position;
       seg.scan(start, seg.size, false, -Infinity, (b) => {
         if (b.lastOffset < from) return true;
-        this.producerState.applyBatch({
+        const isControl = (b.attributes & CONTROL_FLAG_MASK) !== 0;
+        const completed = this.producerState.applyBatch({
           producerId: b.producerId,
           producerEpoch: b.producerEpoch,
           baseSequence: b.baseSequence,
           lastOffsetDelta: b.lastOffset - b.baseOffset,
           isTransactional: (b.attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
-          isControl: (b.attributes & CONTROL_FLAG_MASK) !== 0,
+          isControl,
           firstOffset: b.baseOffset,
           lastOffset: b.lastOffset,
           maxTimestamp: b.maxTimestamp,
+          marker: isControl ? markerOf(seg.readAt(b.position, b.size)) : null,
         });
+        if (completed !== null) this.completeTxn(seg, completed);
         replayed++;
         return true;
       });
@@ -704,20 +791,26 @@ export class PartitionLog {
    * unless minOneBatch lets the first batch through whole (KIP-74). Data
    * comes from one segment per read, like Kafka.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, readCommitted = false): ReadResult {
     this.ensureOpen();
     const highWatermark = this.highWatermark;
+    const lastStableOffset = this.lastStableOffset;
     const logStartOffset = this._logStartOffset;
-    if (fetchOffset < logStartOffset || fetchOffset > highWatermark) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY, highWatermark, logStartOffset };
-    }
-    if (fetchOffset === highWatermark) return { errorCode: 0, records: EMPTY, highWatermark, logStartOffset };
+    const empty: ReadResult = { errorCode: 0, records: EMPTY, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: [] };
+    if (fetchOffset < logStartOffset || fetchOffset > highWatermark) return { ...empty, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    // read_committed stops at the last stable offset, which is always a batch boundary.
+    const maxOffset = readCommitted ? lastStableOffset : highWatermark;
+    if (fetchOffset >= maxOffset) return empty;
     for (let i = this.floorSegmentIndex(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i] as LogSegment;
-      const records = seg.read(fetchOffset, maxBytes, minOneBatch, this.config.indexIntervalBytes);
-      if (records !== null) return { errorCode: 0, records, highWatermark, logStartOffset };
+      let records = seg.read(fetchOffset, maxBytes, minOneBatch, this.config.indexIntervalBytes);
+      if (records === null) continue;
+      if (!readCommitted) return { ...empty, records };
+      records = batchesBelow(records, maxOffset);
+      const upperBound = records.length === 0 ? fetchOffset : offsetAfterLastBatch(records);
+      return { ...empty, records, abortedTransactions: upperBound > fetchOffset ? this.abortedTransactions(fetchOffset, upperBound) : [] };
     }
-    return { errorCode: 0, records: EMPTY, highWatermark, logStartOffset };
+    return empty;
   }
 
   /** Scans batches of `seg` from the batch containing `fromOffset`; `visit` returns true to stop. */
@@ -908,9 +1001,13 @@ export class PartitionLog {
     const base = (replaced[0] as LogSegment).baseOffset;
     const end = (this.segments[first + replaced.length] as LogSegment).baseOffset;
     const swapPath = path.join(this.dir, swapFileName(base, end));
+    // The cleaned segment's aborted-transaction index is written first, under its base: a crash
+    // from here on leaves it complete (completeInterruptedSwaps merges any leftovers into it).
+    const aborted = replaced.flatMap((seg) => this.txnIndexes.get(seg.baseOffset)?.all() ?? []);
+    if (aborted.length > 0) this.txnIndexFor(base).replaceWith(aborted);
     fs.renameSync(cleanedFile, swapPath);
     syncDir(this.dir);
-    for (const seg of replaced) this.deleteSegment(seg);
+    for (const seg of replaced) this.deleteSegment(seg, seg.baseOffset === base);
     fs.renameSync(swapPath, path.join(this.dir, offsetFileName(base, '.log')));
     syncDir(this.dir);
     const { segment } = LogSegment.load(this.dir, base, this.config, true);
@@ -919,7 +1016,11 @@ export class PartitionLog {
     return true;
   }
 
-  private deleteSegment(seg: LogSegment): void {
+  private deleteSegment(seg: LogSegment, keepTxnIndex = false): void {
+    if (!keepTxnIndex) {
+      this.txnIndexes.get(seg.baseOffset)?.delete();
+      this.txnIndexes.delete(seg.baseOffset);
+    }
     const paths = seg.renameForDelete();
     const closeFd = (): void => seg.closeFd();
     // An fdatasync may be using the fd: close it only after that finishes.
@@ -1013,4 +1114,34 @@ export class PartitionLog {
     await this.closeForDelete();
     await fs.promises.rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The marker of a control batch, or null when it is not a readable transaction marker. */
+function markerOf(batch: Buffer): TxnMarker | null {
+  try {
+    return readMarker(batch);
+  } catch (e) {
+    log.warn('unreadable control batch', { error: e as Error });
+    return null;
+  }
+}
+
+/** The leading whole batches of `records` that start below `maxOffset`. */
+function batchesBelow(records: Buffer, maxOffset: number): Buffer {
+  let pos = 0;
+  while (pos + RECORD_BATCH_OVERHEAD <= records.length && readInt64(records, pos) < maxOffset) {
+    pos += records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+  }
+  return pos >= records.length ? records : records.subarray(0, pos);
+}
+
+/** One past the last offset of the last whole batch in `records`. */
+function offsetAfterLastBatch(records: Buffer): number {
+  let pos = 0;
+  let next = 0;
+  while (pos + RECORD_BATCH_OVERHEAD <= records.length) {
+    next = readInt64(records, pos) + records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1;
+    pos += records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+  }
+  return next;
 }

@@ -2,11 +2,12 @@
 // appends that validate and number batches like the real store, reads, and
 // knobs to make appends fail or durability hang.
 import type {
-  AppendResult, CreateTopicRequest, DynamicBrokerConfigs, LogDirDescription, Outcome, PartitionOffsets, PartitionStore, ReadResult, TopicInfo,
+  ActiveProducer, AppendResult, CreateTopicRequest, TxnMarkerWrite, DynamicBrokerConfigs, LogDirDescription, Outcome, PartitionOffsets, PartitionStore, ReadResult, TopicInfo,
 } from '../../src/broker/partition-store.js';
 import type { ConfigEntry } from '../../src/config/values.js';
 import { ErrorCode } from '../../src/protocol/generated/index.js';
-import { setBaseOffset, validateRecordSet } from '../../src/protocol/records/batch.js';
+import { readBatchHeader, setBaseOffset, validateRecordSet } from '../../src/protocol/records/batch.js';
+import { buildMarkerBatch, readMarker } from '../../src/protocol/records/control-records.js';
 import type { TopicPartition } from '../../src/storage/types.js';
 
 interface StoredBatch {
@@ -24,6 +25,19 @@ export class FakeStore implements PartitionStore {
   /** While set, waitDurable does not resolve (to test offsets.commit.timeout.ms). */
   holdDurability = false;
   appends = 0;
+  /** While set, transaction markers fail with KAFKA_STORAGE_ERROR (the coordinator retries them). */
+  failTxnMarkers = false;
+
+  /** The markers written to a partition, oldest first. */
+  markers(tp: TopicPartition): { producerId: number; producerEpoch: number; type: string }[] {
+    const out: { producerId: number; producerEpoch: number; type: string }[] = [];
+    for (const b of this.logs.get(this.key(tp)) ?? []) {
+      if ((b.bytes.readInt16BE(21) & 0x20) === 0) continue;
+      const h = readBatchHeader(b.bytes, 0);
+      out.push({ producerId: h.producerId, producerEpoch: h.producerEpoch, type: readMarker(b.bytes)?.type ?? '?' });
+    }
+    return out;
+  }
 
   private key(tp: TopicPartition): string {
     return `${tp.topic}-${tp.partition}`;
@@ -94,7 +108,7 @@ export class FakeStore implements PartitionStore {
     return Promise.resolve({ path: '/fake', totalBytes: 0, usableBytes: 0, partitions: [] });
   }
 
-  append(tp: TopicPartition, records: Buffer, now: number): Outcome<AppendResult> {
+  append(tp: TopicPartition, records: Buffer, now: number, origin: 'client' | 'coordinator' = 'client'): Outcome<AppendResult> {
     if (this.failNextAppend !== null) {
       const errorCode = this.failNextAppend as Exclude<ErrorCode, ErrorCode.NONE>;
       this.failNextAppend = null;
@@ -102,7 +116,7 @@ export class FakeStore implements PartitionStore {
     }
     const log = this.logs.get(this.key(tp));
     if (log === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
-    const v = validateRecordSet(records, { maxMessageBytes: 1048588, now });
+    const v = validateRecordSet(records, { maxMessageBytes: 1048588, now, origin: origin === 'client' ? 'client' : 'internal' });
     if (!v.ok) return { errorCode: v.errorCode as Exclude<ErrorCode, ErrorCode.NONE>, errorMessage: v.message };
     const baseOffset = log.length === 0 ? 0 : log[log.length - 1]!.nextOffset;
     const bytes = Buffer.from(records);
@@ -128,7 +142,19 @@ export class FakeStore implements PartitionStore {
       size += b.bytes.length;
     }
     const hwm = log.length === 0 ? 0 : log[log.length - 1]!.nextOffset;
-    return { errorCode: ErrorCode.NONE, records: Buffer.concat(out), highWatermark: hwm, lastStableOffset: hwm, logStartOffset: 0 };
+    return { errorCode: ErrorCode.NONE, records: Buffer.concat(out), highWatermark: hwm, lastStableOffset: hwm, logStartOffset: 0, abortedTransactions: [] };
+  }
+
+  /** Markers are appended unchecked: producer state is the real store's business. */
+  writeTxnMarker(tp: TopicPartition, m: TxnMarkerWrite, now: number): Outcome<{ offset: number }> {
+    if (this.failTxnMarkers) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: 'injected failure' };
+    const batch = buildMarkerBatch({ producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, type: m.commit ? 'COMMIT' : 'ABORT' }, now);
+    const r = this.append(tp, batch, now, 'coordinator');
+    return r.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, offset: r.baseOffset } : r;
+  }
+
+  activeProducers(): Outcome<{ producers: ActiveProducer[] }> {
+    return { errorCode: ErrorCode.NONE, producers: [] };
   }
 
   offsets(tp: TopicPartition): Outcome<PartitionOffsets> {

@@ -26,6 +26,15 @@ import {
   type ElectLeadersRequestInput, type ElectLeadersResponse,
   type AlterPartitionReassignmentsRequestInput, type AlterPartitionReassignmentsResponse,
   type ListPartitionReassignmentsRequestInput, type ListPartitionReassignmentsResponse,
+  type AddPartitionsToTxnRequestInput, type AddPartitionsToTxnResponse,
+  type AddOffsetsToTxnRequestInput, type AddOffsetsToTxnResponse,
+  type EndTxnRequestInput, type EndTxnResponse,
+  type TxnOffsetCommitRequestInput, type TxnOffsetCommitResponse,
+  type ListTransactionsRequestInput, type ListTransactionsResponse,
+  type DescribeTransactionsRequestInput, type DescribeTransactionsResponse,
+  type DescribeProducersRequestInput, type DescribeProducersResponse,
+  type FindCoordinatorRequestInput, type FindCoordinatorResponse,
+  type OffsetFetchRequestInput, type OffsetFetchResponse,
 } from '../../src/protocol/generated/index.js';
 import { decodeResponseHeader, encodeRequestHeader } from '../../src/protocol/headers.js';
 import { Reader } from '../../src/protocol/reader.js';
@@ -52,6 +61,15 @@ export interface ApiTypes {
   [ApiKey.ElectLeaders]: { request: ElectLeadersRequestInput; response: ElectLeadersResponse };
   [ApiKey.AlterPartitionReassignments]: { request: AlterPartitionReassignmentsRequestInput; response: AlterPartitionReassignmentsResponse };
   [ApiKey.ListPartitionReassignments]: { request: ListPartitionReassignmentsRequestInput; response: ListPartitionReassignmentsResponse };
+  [ApiKey.AddPartitionsToTxn]: { request: AddPartitionsToTxnRequestInput; response: AddPartitionsToTxnResponse };
+  [ApiKey.AddOffsetsToTxn]: { request: AddOffsetsToTxnRequestInput; response: AddOffsetsToTxnResponse };
+  [ApiKey.EndTxn]: { request: EndTxnRequestInput; response: EndTxnResponse };
+  [ApiKey.TxnOffsetCommit]: { request: TxnOffsetCommitRequestInput; response: TxnOffsetCommitResponse };
+  [ApiKey.ListTransactions]: { request: ListTransactionsRequestInput; response: ListTransactionsResponse };
+  [ApiKey.DescribeTransactions]: { request: DescribeTransactionsRequestInput; response: DescribeTransactionsResponse };
+  [ApiKey.DescribeProducers]: { request: DescribeProducersRequestInput; response: DescribeProducersResponse };
+  [ApiKey.FindCoordinator]: { request: FindCoordinatorRequestInput; response: FindCoordinatorResponse };
+  [ApiKey.OffsetFetch]: { request: OffsetFetchRequestInput; response: OffsetFetchResponse };
 }
 
 export interface RequestOptions {

@@ -159,6 +159,14 @@ test('an existing topic gets TOPIC_ALREADY_EXISTS', async () => {
   assert.equal(meta.topics[0]!.partitions.length, 1, 'the existing topic is unchanged');
 });
 
+test('a name that differs from an existing one only by \'.\' vs \'_\' collides (INVALID_TOPIC_EXCEPTION)', async () => {
+  const base = uniqueTopic('collide');
+  await createTopic(c, `${base}.x`, 1);
+  const t = await createOne({ name: `${base}_x`, numPartitions: 1 });
+  assertError(t.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  assert.equal(t.errorMessage, `Topic '${base}_x' collides with existing topic: ${base}.x`);
+});
+
 test('an unknown config name or an invalid value gets INVALID_CONFIG', async () => {
   const cases: [Record<string, string | null>, string][] = [
     [{ 'no.such.config': '1' }, 'Unknown topic config name: no.such.config'],

@@ -45,6 +45,14 @@ const IMPLEMENTED = [
   // KIP-848 consumer groups (issue 3).
   { apiKey: ApiKey.ConsumerGroupHeartbeat, minVersion: 0, maxVersion: 1 },
   { apiKey: ApiKey.ConsumerGroupDescribe, minVersion: 0, maxVersion: 0 },
+  // Transactions (issue 4); EndTxn v5 belongs to transaction version 2, not offered.
+  { apiKey: ApiKey.AddPartitionsToTxn, minVersion: 0, maxVersion: 5 },
+  { apiKey: ApiKey.AddOffsetsToTxn, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.EndTxn, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.TxnOffsetCommit, minVersion: 0, maxVersion: 4 },
+  { apiKey: ApiKey.DescribeProducers, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.DescribeTransactions, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.ListTransactions, minVersion: 0, maxVersion: 1 },
   // SASL and SCRAM credentials (issue 5); Kafka lists them on every listener.
   { apiKey: ApiKey.SaslHandshake, minVersion: 0, maxVersion: 1 },
   { apiKey: ApiKey.SaslAuthenticate, minVersion: 0, maxVersion: 2 },

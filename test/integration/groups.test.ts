@@ -70,7 +70,7 @@ test('FindCoordinator v0-6: this broker for every group; v1-3 say "NONE", v4+ an
   }
 });
 
-test('FindCoordinator: an unknown key type is INVALID_REQUEST; transactional ids wait for a transaction coordinator', async () => {
+test('FindCoordinator: an unknown key type is INVALID_REQUEST; transactional ids have this broker as coordinator', async () => {
   const bad = await call(c, ApiKey.FindCoordinator, 3, { key: 'x', keyType: 7 });
   assert.equal(errorName(bad.errorCode), 'INVALID_REQUEST');
   assert.equal(bad.nodeId, -1);
@@ -81,12 +81,11 @@ test('FindCoordinator: an unknown key type is INVALID_REQUEST; transactional ids
   // Share groups (KIP-932) are not enabled: INVALID_REQUEST, with no message.
   const share = await call(c, ApiKey.FindCoordinator, 6, { keyType: 2, coordinatorKeys: ['sh'] });
   assert.deepEqual([errorName(share.coordinators[0]!.errorCode), share.coordinators[0]!.errorMessage], ['INVALID_REQUEST', '']);
-  if (!broker.external) {
-    const txn = await call(c, ApiKey.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['tx'] });
-    assert.deepEqual([errorName(txn.coordinators[0]!.errorCode), txn.coordinators[0]!.nodeId, txn.coordinators[0]!.errorMessage], ['COORDINATOR_NOT_AVAILABLE', -1, '']);
-    const old = await call(c, ApiKey.FindCoordinator, 3, { key: 'tx', keyType: 1 });
-    assert.equal(old.errorMessage, errorMessage(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-  }
+  const txn = await call(c, ApiKey.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['tx'] });
+  assert.deepEqual([errorName(txn.coordinators[0]!.errorCode), txn.coordinators[0]!.errorMessage], ['NONE', '']);
+  assert.ok(txn.coordinators[0]!.nodeId >= 0);
+  const old = await call(c, ApiKey.FindCoordinator, 3, { key: 'tx', keyType: 1 });
+  assert.equal(old.errorMessage, 'NONE');
 });
 
 test('a consumer\'s life in one group: join (KIP-394), sync, heartbeat, commit, fetch, leave', async () => {

@@ -182,12 +182,12 @@ export function watchBrokerErrors(): { errors(): string[]; stop(): void } {
  * Registers a test file's hooks: one in-process broker and one wire client for
  * the whole file, handed to `onStart`; the file fails if the broker logged an ERROR.
  */
-export function useBrokerAndClient(onStart: (broker: EmbeddedBroker, client: WireClient) => void): void {
+export function useBrokerAndClient(onStart: (broker: EmbeddedBroker, client: WireClient) => void, overrides: string[] = []): void {
   let broker: EmbeddedBroker | undefined;
   let client: WireClient | undefined;
   const watch = watchBrokerErrors();
   before(async () => {
-    broker = await startEmbeddedBroker();
+    broker = await startEmbeddedBroker({ overrides });
     client = await WireClient.connect(broker.host, broker.port);
     onStart(broker, client);
   });

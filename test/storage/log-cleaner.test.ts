@@ -11,6 +11,7 @@ import {
   rawRecords, readBatchHeader, readInt64, validateRecordSet,
 } from '../../src/protocol/records/batch.js';
 import { compress, decompress } from '../../src/protocol/records/compression.js';
+import { buildMarkerBatch } from '../../src/protocol/records/control-records.js';
 import { LogCleaner, cleanableState, readCleanerCheckpoint } from '../../src/storage/log-cleaner.js';
 import { PartitionLog, partitionDirName, swapFileName } from '../../src/storage/partition-log.js';
 import type { LogConfig } from '../../src/storage/types.js';
@@ -305,5 +306,59 @@ test('dirty ratio below min.cleanable.dirty.ratio waits; keyless records are dro
     await log.close();
   } finally {
     rmDir(root);
+  }
+});
+
+test('transactions: aborted data never shadows committed values and is removed; an open transaction stops the cleanable range', async () => {
+  const root = tempDir();
+  try {
+    const config = logConfig({ cleanupPolicy: ['compact'], segmentBytes: 400 });
+    const log = await open(root, config);
+    const txn = (pid: number, seq: number, records: TestRecord[]) =>
+      buildRecordBatch(records, { producerId: pid, producerEpoch: 0, baseSequence: seq, transactional: true, baseTimestamp: T0 });
+    const marker = (pid: number, commit: boolean): number => {
+      const m = buildMarkerBatch({ producerId: pid, producerEpoch: 0, coordinatorEpoch: 0, type: commit ? 'COMMIT' : 'ABORT' }, T0);
+      return log.append(m, { recordCount: 1 }, T0).baseOffset;
+    };
+    append(log, batchOf([{ key: 'a', value: 'a1' }, { key: 'b', value: 'b1' }], CompressionCodec.None, { baseTimestamp: T0 }));
+    append(log, txn(1, 0, [{ key: 'a', value: 'a-committed' }]));
+    marker(1, true);
+    append(log, txn(2, 0, [{ key: 'b', value: 'b-aborted' }, { key: 'a', value: 'a-aborted' }]));
+    marker(2, false);
+    const openAt = append(log, txn(3, 0, [{ key: 'b', value: 'b-open' }]));
+    for (let i = 0; i < 6; i++) append(log, batchOf([{ key: `pad-${i}`, value: 'x'.repeat(150) }], CompressionCodec.None, { baseTimestamp: T0 }));
+    assert.equal(log.lastStableOffset, openAt);
+    assert.ok(log.segmentCount > 3, 'rolled');
+
+    const state = cleanableState(log, T0);
+    const openSegment = log.segmentBaseOffsets().filter((b) => b <= openAt).at(-1)!;
+    assert.equal(state.firstUncleanableOffset, openSegment, 'cleaning stops at the segment of the open transaction');
+
+    const stats = await new LogCleaner({ dedupeBufferSize: 1 << 20, now: () => T0 }).clean(log);
+    assert.ok(stats !== null);
+    assert.equal(stats.abortedBatchesRemoved, 1);
+    const values = new Map(readAll(log).records.filter((r) => r.offset < openAt).map((r) => [r.key, r.value]));
+    assert.equal(values.get('a'), 'a-committed');
+    assert.equal(values.get('b'), 'b1', 'the aborted b does not shadow the committed one');
+    assert.ok(![...values.values()].includes('b-aborted') && ![...values.values()].includes('a-aborted'), 'aborted data removed');
+    assert.ok(readAll(log).records.some((r) => r.value === 'b-open'), 'the open transaction is untouched');
+    await log.close();
+  } finally {
+    rmDir(root);
+  }
+});
+
+test('max.compaction.lag.ms rolls the active segment of a compacted topic (KIP-354), and only there', async () => {
+  for (const policy of [['compact'], ['delete']] as const) {
+    const root = tempDir();
+    try {
+      const log = await open(root, logConfig({ cleanupPolicy: [...policy], maxCompactionLagMs: 60_000 }));
+      append(log, batchOf([{ key: 'k', value: 'v1' }], CompressionCodec.None, { baseTimestamp: T0 }));
+      append(log, batchOf([{ key: 'k', value: 'v2' }], CompressionCodec.None, { baseTimestamp: T0 + 60_001 }));
+      assert.equal(log.segmentCount, policy[0] === 'compact' ? 2 : 1, `${policy[0]}: segments`);
+      await log.close();
+    } finally {
+      rmDir(root);
+    }
   }
 });

@@ -69,7 +69,8 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
           configType: CONFIG_TYPE_IDS[e.type],
           documentation: req.includeDocumentation ? e.documentation : null,
         }));
-      return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: res.resourceType, resourceName: res.resourceName, configs };
+      // Kafka answers an empty message, not null, on success.
+      return { errorCode: ErrorCode.NONE, errorMessage: '', resourceType: res.resourceType, resourceName: res.resourceName, configs };
     });
     return { throttleTimeMs: 0, results };
   },

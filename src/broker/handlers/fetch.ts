@@ -67,7 +67,7 @@ function readAll(broker: Broker, targets: Target[], maxBytes: number, readCommit
     }
     const limit = Math.min(target.partitionMaxBytes, remaining);
     // KIP-74: until some data is in the response, the first batch comes whole whatever the limits.
-    const read = store.read({ topic: topic.name, partition }, target.fetchOffset, Math.max(limit, 0), total === 0);
+    const read = store.read({ topic: topic.name, partition }, target.fetchOffset, Math.max(limit, 0), total === 0, readCommitted);
     if (read.errorCode !== ErrorCode.NONE) {
       results.push({ target, data: failed(partition, read.errorCode), bytes: 0 });
       continue;
@@ -84,7 +84,7 @@ function readAll(broker: Broker, targets: Target[], maxBytes: number, readCommit
         highWatermark: read.highWatermark,
         lastStableOffset: read.lastStableOffset,
         logStartOffset: read.logStartOffset,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted ? read.abortedTransactions.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) : null,
         preferredReadReplica: -1,
         records: read.records,
       },

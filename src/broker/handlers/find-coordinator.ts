@@ -1,9 +1,8 @@
 // FindCoordinator, v0-6. v0-3 ask for one key (v0 always a group), v4+ for a
 // batch of keys of one type (KIP-699). This broker coordinates every group
-// (__consumer_offsets is created on first use); transactional ids get
-// COORDINATOR_NOT_AVAILABLE until a transaction coordinator exists, which
-// clients retry as they do while Kafka creates __transaction_state. Share
-// groups (key type 2, KIP-932) and unknown key types are INVALID_REQUEST.
+// and every transactional id (__consumer_offsets and __transaction_state are
+// created on first use). Share groups (key type 2, KIP-932) and unknown key
+// types are INVALID_REQUEST.
 // v1-3 carry an error message: Kafka's Errors#message, "NONE" on success; v4+
 // leave it empty unless the whole request failed.
 
@@ -24,7 +23,9 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Find
     const version = ctx.header.apiVersion;
     const endpoint = ctx.broker.endpointFor(ctx.connection.listenerName);
     const keyType = KEY_TYPES[version === 0 ? 0 : req.keyType] ?? 'unknown';
-    const errorCode = await ctx.broker.groupCoordinator.findCoordinator(keyType);
+    const errorCode = keyType === 'transaction'
+      ? await ctx.broker.transactionCoordinator.findCoordinator()
+      : await ctx.broker.groupCoordinator.findCoordinator(keyType);
     const node = errorCode === ErrorCode.NONE
       ? { nodeId: ctx.broker.nodeId, host: endpoint.host, port: endpoint.port }
       : { nodeId: -1, host: '', port: -1 };

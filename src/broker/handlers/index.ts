@@ -34,6 +34,13 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { listTransactionsHandler } from './list-transactions.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { describeProducersHandler } from './describe-producers.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import { saslAuthenticateHandler } from './sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
@@ -72,6 +79,13 @@ export const HANDLERS: readonly ApiHandler[] = [
   listPartitionReassignmentsHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
+  listTransactionsHandler,
+  describeTransactionsHandler,
+  describeProducersHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,
   describeUserScramCredentialsHandler,

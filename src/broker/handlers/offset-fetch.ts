@@ -26,12 +26,12 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
       return {
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
-          const r = coordinator.fetchOffsets(g.groupId, g.memberId, g.memberEpoch, g.topics);
+          const r = coordinator.fetchOffsets(g.groupId, g.memberId, g.memberEpoch, g.topics, req.requireStable);
           return { groupId: r.groupId, errorCode: r.errorCode, topics: r.topics };
         }),
       };
     }
-    const r: FetchedGroup = coordinator.fetchOffsets(req.groupId, null, -1, req.topics);
+    const r: FetchedGroup = coordinator.fetchOffsets(req.groupId, null, -1, req.topics, req.requireStable);
     let topics: OffsetFetchResponseTopicInput[] = r.topics;
     if (version < 2 && r.errorCode !== ErrorCode.NONE) {
       topics = (req.topics ?? []).map((t) => ({

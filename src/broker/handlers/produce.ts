@@ -11,6 +11,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
+import { ATTRIBUTES_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG_MASK, readInt64 } from '../../protocol/records/batch.js';
 
 function partitionError(index: number, errorCode: ErrorCode, errorMessage: string | null = null): ProduceResponsePartitionProduceResponseInput {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage };
@@ -105,6 +106,11 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
           partitionResponses.push(partitionError(p.index, ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must carry exactly one record batch per partition'));
           continue;
         }
+        const unverified = verifyTransactionalBatch(broker, topic.name, p.index, p.records);
+        if (unverified !== ErrorCode.NONE) {
+          partitionResponses.push(partitionError(p.index, unverified));
+          continue;
+        }
         const appended = broker.store.append({ topic: topic.name, partition: p.index }, p.records, now);
         if (appended.errorCode !== ErrorCode.NONE) {
           const response = partitionError(p.index, appended.errorCode, appended.errorMessage);
@@ -134,3 +140,14 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
     return { responses, throttleTimeMs: 0 };
   },
 });
+
+/**
+ * KIP-890 part 1 (transaction.partition.verification.enable, on by default in
+ * Kafka): a transactional batch is written only to a partition its producer
+ * added to its ongoing transaction, so a late retry from an aborted or timed
+ * out transaction cannot leave a transaction hanging open.
+ */
+function verifyTransactionalBatch(broker: Broker, topic: string, partition: number, records: Buffer): ErrorCode {
+  if (records.length < RECORD_BATCH_OVERHEAD || (records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) === 0) return ErrorCode.NONE;
+  return broker.transactionCoordinator.verifyProduce(readInt64(records, PRODUCER_ID_OFFSET), records.readInt16BE(PRODUCER_EPOCH_OFFSET), topic, partition);
+}

@@ -5,7 +5,7 @@
 
 import { crc32c } from './crc32c.js';
 import {
-  ATTRIBUTES_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET, CURRENT_MAGIC,
+  ATTRIBUTES_OFFSET, BASE_SEQUENCE_OFFSET, CONTROL_FLAG_MASK, TRANSACTIONAL_FLAG_MASK, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET, CURRENT_MAGIC,
   LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_PRODUCER_ID, NO_SEQUENCE,
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, RECORD_COUNT_OFFSET,
   writeInt64,
@@ -54,11 +54,21 @@ function writeBytesField(buf: Buffer, pos: number, b: Buffer | null): number {
   return pos + b.length;
 }
 
+/** The producer a coordinator writes for: transactional offset commits and transaction markers. */
+export interface BatchProducer {
+  producerId: number;
+  producerEpoch: number;
+  transactional: boolean;
+  /** Control batch (transaction markers). */
+  control?: boolean;
+}
+
 /**
  * One batch holding `records` in order, every record stamped with `timestamp`
- * (CreateTime), base offset 0 (the log assigns offsets) and no producer.
+ * (CreateTime), base offset 0 (the log assigns offsets), no producer unless
+ * one is given, and no sequence: coordinator writes are not deduplicated.
  */
-export function buildRecordBatch(records: readonly RecordInput[], timestamp: number): Buffer {
+export function buildRecordBatch(records: readonly RecordInput[], timestamp: number, producer: BatchProducer | null = null): Buffer {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
   const headerKeys = records.map((r) => (r.headers ?? []).map((h) => Buffer.from(h.key, 'utf8')));
   const bodies: number[] = [];
@@ -77,12 +87,13 @@ export function buildRecordBatch(records: readonly RecordInput[], timestamp: num
   buf.writeInt32BE(total - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
   buf.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
   buf.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
-  buf.writeInt16BE(0, ATTRIBUTES_OFFSET);
+  const attributes = (producer?.transactional === true ? TRANSACTIONAL_FLAG_MASK : 0) | (producer?.control === true ? CONTROL_FLAG_MASK : 0);
+  buf.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
   buf.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA_OFFSET);
   writeInt64(buf, BASE_TIMESTAMP_OFFSET, timestamp);
   writeInt64(buf, MAX_TIMESTAMP_OFFSET, timestamp);
-  writeInt64(buf, PRODUCER_ID_OFFSET, NO_PRODUCER_ID);
-  buf.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
+  writeInt64(buf, PRODUCER_ID_OFFSET, producer?.producerId ?? NO_PRODUCER_ID);
+  buf.writeInt16BE(producer?.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
   buf.writeInt32BE(NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
   buf.writeInt32BE(records.length, RECORD_COUNT_OFFSET);
 
