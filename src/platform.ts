@@ -9,10 +9,14 @@ import { KafkaServer } from './broker/server.js';
 import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
 import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/group-coordinator.js';
 import { TransactionCoordinator, transactionCoordinatorConfigFrom } from './coordinator/transaction-coordinator.js';
-import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
+import { healthRoute, startHttpServer, type HttpServer, type Route } from './http/server.js';
+import { authenticationRoute } from './http/auth.js';
+import { ApiKeyStore } from './security/api-keys.js';
+import { iamRoute } from './security/iam-rest.js';
+import { firstAccepting } from './security/sasl/plain.js';
 import { createLogger } from './observability/logger.js';
 import { LocalPartitionStore } from './storage/local-store.js';
-import { listenerSecurityFor, type ListenerSecurity } from './security/listener-security.js';
+import { listenerSecurityFor, plainJaasUsersOf, usesSasl, type ListenerSecurity } from './security/listener-security.js';
 import { LoggedScramCredentialStore } from './security/scram-credentials.js';
 
 const log = createLogger('platform');
@@ -28,10 +32,11 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   const store = await LocalPartitionStore.open(config);
   const router = new RequestRouter(HANDLERS);
   const scramCredentials = new LoggedScramCredentialStore(store.metadata);
+  const apiKeys = new ApiKeyStore(store.metadata);
   // Key stores and mechanisms are checked before any listener opens: a bad path is a ConfigError, not a half-started broker.
   let security: Map<string, ListenerSecurity | undefined>;
   try {
-    security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l, { scramCredentials })]));
+    security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l, { scramCredentials, apiKeys })]));
   } catch (err) {
     await store.close();
     throw err;
@@ -76,7 +81,11 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
         port: adv === undefined || adv.port === 0 ? bound.port : adv.port,
       });
     }
-    http = await startHttpServer(config.httpHost, config.httpPort, [healthRoute(() => ({ cluster_id: store.clusterId }))]);
+    http = await startHttpServer(config.httpHost, config.httpPort, [
+      ...httpAuthentication(config, apiKeys),
+      healthRoute(() => ({ cluster_id: store.clusterId })),
+      iamRoute(apiKeys, { clusterId: store.clusterId, superUsers: superUsers(config) }),
+    ]);
   } catch (err) {
     await kafka.close(0);
     groupCoordinator.stop();
@@ -106,4 +115,20 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     dataDir: config.dataDir,
     stop,
   };
+}
+
+/**
+ * Once a listener uses SASL the HTTP port asks for credentials too (Basic:
+ * an API key and secret, or a PLAIN user of a listener's JAAS entry).
+ */
+function httpAuthentication(config: BrokerConfig, apiKeys: ApiKeyStore): Route[] {
+  const saslListeners = config.listeners.filter((l) => usesSasl(l.securityProtocol));
+  if (saslListeners.length === 0) return [];
+  const jaasUsers = saslListeners.flatMap((l) => plainJaasUsersOf(config, l.name) ?? []);
+  return [authenticationRoute(firstAccepting((key, secret) => apiKeys.authenticate(key, secret), ...jaasUsers))];
+}
+
+function superUsers(config: BrokerConfig): string[] {
+  const raw = config.optional('super.users');
+  return typeof raw === 'string' ? raw.split(';').map((s) => s.trim()).filter((s) => s !== '') : [];
 }

@@ -9,7 +9,8 @@ import { SslPrincipalMapper, SslPrincipalMappingError } from './ssl-principal-ma
 import { tlsSettingsFor, type ListenerPropertyReader, type TlsListenerSettings } from './tls-context.js';
 import type { SaslListenerSettings } from './sasl/authenticator.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
-import { PLAIN, plainMechanism, plainUsersFromJaas } from './sasl/plain.js';
+import { PLAIN, firstAccepting, plainMechanism, plainUsersFromJaas, type PlainCredentialCheck } from './sasl/plain.js';
+import type { ApiKeyStore } from './api-keys.js';
 import { scramMechanism } from './sasl/scram.js';
 import { scramAlgorithm, type ScramCredentialStore } from './scram-credentials.js';
 import { JaasConfigError, parseJaasConfig } from './jaas.js';
@@ -33,6 +34,8 @@ export interface ListenerSecurity {
 /** What SASL mechanisms need from the rest of the broker. */
 export interface SecurityServices {
   scramCredentials: ScramCredentialStore;
+  /** API keys: SASL/PLAIN usernames whose secrets are the passwords. */
+  apiKeys?: ApiKeyStore;
 }
 
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
@@ -108,9 +111,17 @@ function mechanismFor(config: BrokerConfig, listenerName: string, name: string, 
   if (name === PLAIN) {
     const jaas = jaasFor(config, listenerName, PLAIN);
     const prop = `listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config`;
-    if (jaas === null) throw new ConfigError(`Listener ${listenerName} enables PLAIN but ${prop} is not set (a ${PLAIN_LOGIN_MODULE} entry with user_<name>="<password>" options)`, prop);
-    if (jaas.loginModule !== PLAIN_LOGIN_MODULE) throw new ConfigError(`${prop} must use ${PLAIN_LOGIN_MODULE}, not ${jaas.loginModule}`, prop);
-    return plainMechanism(plainUsersFromJaas(jaas.options));
+    const apiKeys = services.apiKeys;
+    // API keys are a source of PLAIN users of their own, so the JAAS entry is optional when they are on.
+    if (jaas === null && apiKeys === undefined) {
+      throw new ConfigError(`Listener ${listenerName} enables PLAIN but ${prop} is not set (a ${PLAIN_LOGIN_MODULE} entry with user_<name>="<password>" options)`, prop);
+    }
+    if (jaas !== null && jaas.loginModule !== PLAIN_LOGIN_MODULE) throw new ConfigError(`${prop} must use ${PLAIN_LOGIN_MODULE}, not ${jaas.loginModule}`, prop);
+    const checks = [
+      ...(apiKeys !== undefined ? [(key: string, secret: string) => apiKeys.authenticate(key, secret)] : []),
+      ...(jaas !== null ? [plainUsersFromJaas(jaas.options)] : []),
+    ];
+    return plainMechanism(firstAccepting(...checks));
   }
   const scram = scramAlgorithm(name);
   if (scram !== undefined) return scramMechanism(scram, services.scramCredentials);
@@ -132,6 +143,15 @@ function saslSettingsFor(config: BrokerConfig, listenerName: string, read: Liste
     failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
     maxReceiveBytes: config.int('sasl.server.max.receive.size'),
   };
+}
+
+/**
+ * The PLAIN users of a listener's JAAS entry, if it has one (the HTTP port
+ * accepts them in Basic authentication, as it accepts API keys).
+ */
+export function plainJaasUsersOf(config: BrokerConfig, listenerName: string): PlainCredentialCheck | null {
+  const jaas = jaasFor(config, listenerName, PLAIN);
+  return jaas !== null && jaas.loginModule === PLAIN_LOGIN_MODULE ? plainUsersFromJaas(jaas.options) : null;
 }
 
 export function listenerSecurityFor(config: BrokerConfig, listener: Listener, services: SecurityServices): ListenerSecurity {

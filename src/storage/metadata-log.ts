@@ -44,6 +44,28 @@ export interface ScramCredentialRecord {
   iterations: number;
 }
 
+/** A service account (Confluent Cloud's IAM v2): a principal that API keys authenticate as. */
+export interface ServiceAccountRecord {
+  id: string;
+  displayName: string;
+  description: string;
+  createdAt: number;
+}
+
+/** An API key: SASL/PLAIN username; its secret is kept only as a salted HMAC-SHA-256. */
+export interface ApiKeyRecord {
+  key: string;
+  /** The service account (or user) id the key authenticates as. */
+  owner: string;
+  displayName: string;
+  description: string;
+  /** base64 */
+  salt: string;
+  /** base64 of HMAC-SHA-256(salt, secret) */
+  secretHash: string;
+  createdAt: number;
+}
+
 export type MetadataRecord =
   | { type: 'cluster'; clusterId: string }
   | ({ type: 'topic' } & TopicRecord)
@@ -53,7 +75,12 @@ export type MetadataRecord =
   | { type: 'broker-configs'; configs: Record<string, string> }
   | { type: 'producer-ids'; blockEnd: number }
   /** One AlterUserScramCredentials request's changes, applied together. */
-  | { type: 'scram-credentials'; upsert: ScramCredentialRecord[]; remove: { user: string; mechanism: string }[] };
+  | { type: 'scram-credentials'; upsert: ScramCredentialRecord[]; remove: { user: string; mechanism: string }[] }
+  | ({ type: 'service-account' } & ServiceAccountRecord)
+  /** Deleting a service account deletes its API keys with it. */
+  | { type: 'service-account-delete'; id: string }
+  | ({ type: 'api-key' } & ApiKeyRecord)
+  | { type: 'api-key-delete'; key: string };
 
 /** An error with the Kafka error code a handler should answer. */
 export class MetadataError extends Error {
@@ -126,6 +153,8 @@ export class MetadataStore {
   private _producerIdBlockEnd = 0;
   /** user -> mechanism -> credential. */
   private scram = new Map<string, Map<string, ScramCredentialRecord>>();
+  private serviceAccounts = new Map<string, ServiceAccountRecord>();
+  private apiKeys = new Map<string, ApiKeyRecord>();
   /** Records of types this version does not know, kept for compaction. */
   private unknownRecords: Record<string, unknown>[] = [];
   private closed = false;
@@ -241,6 +270,23 @@ export class MetadataStore {
           byMechanism.set(c.mechanism, { ...c });
         }
         return;
+      case 'service-account': {
+        const { type: _type, ...account } = record;
+        this.serviceAccounts.set(account.id, account);
+        return;
+      }
+      case 'service-account-delete':
+        this.serviceAccounts.delete(record.id);
+        for (const [key, k] of this.apiKeys) if (k.owner === record.id) this.apiKeys.delete(key);
+        return;
+      case 'api-key': {
+        const { type: _type, ...apiKey } = record;
+        this.apiKeys.set(apiKey.key, apiKey);
+        return;
+      }
+      case 'api-key-delete':
+        this.apiKeys.delete(record.key);
+        return;
       default:
         this.unknownRecords.push(record as unknown as Record<string, unknown>);
     }
@@ -254,6 +300,8 @@ export class MetadataStore {
     if (this._producerIdBlockEnd > 0) out.push({ type: 'producer-ids', blockEnd: this._producerIdBlockEnd });
     const credentials = [...this.scram.values()].flatMap((m) => [...m.values()]);
     if (credentials.length > 0) out.push({ type: 'scram-credentials', upsert: credentials, remove: [] });
+    for (const a of this.serviceAccounts.values()) out.push({ type: 'service-account', ...a });
+    for (const k of this.apiKeys.values()) out.push({ type: 'api-key', ...k });
     out.push(...this.unknownRecords);
     return out;
   }
@@ -403,6 +451,43 @@ export class MetadataStore {
   /** Durably applies SCRAM credential upserts and removals as one record. */
   alterScramCredentials(upsert: ScramCredentialRecord[], remove: { user: string; mechanism: string }[]): void {
     this.append({ type: 'scram-credentials', upsert: upsert.map((c) => ({ ...c })), remove: remove.map((r) => ({ ...r })) });
+  }
+
+  // ------------------------------------------------------- service accounts, API keys
+
+  listServiceAccounts(): ServiceAccountRecord[] {
+    return [...this.serviceAccounts.values()].map((a) => ({ ...a }));
+  }
+
+  getServiceAccount(id: string): ServiceAccountRecord | undefined {
+    const a = this.serviceAccounts.get(id);
+    return a === undefined ? undefined : { ...a };
+  }
+
+  /** Creates or updates a service account, durably. */
+  putServiceAccount(account: ServiceAccountRecord): void {
+    this.append({ type: 'service-account', ...account });
+  }
+
+  deleteServiceAccount(id: string): void {
+    this.append({ type: 'service-account-delete', id });
+  }
+
+  listApiKeys(): ApiKeyRecord[] {
+    return [...this.apiKeys.values()].map((k) => ({ ...k }));
+  }
+
+  getApiKey(key: string): ApiKeyRecord | undefined {
+    const k = this.apiKeys.get(key);
+    return k === undefined ? undefined : { ...k };
+  }
+
+  putApiKey(apiKey: ApiKeyRecord): void {
+    this.append({ type: 'api-key', ...apiKey });
+  }
+
+  deleteApiKey(key: string): void {
+    this.append({ type: 'api-key-delete', key });
   }
 
   private requireTopic(name: string): TopicRecord {

@@ -1,17 +1,29 @@
 // SASL/PLAIN (RFC 4616): one token, [authzid] NUL authcid NUL passwd, checked
-// against the users of Kafka's PlainLoginModule (user_<name>="<password>"
-// options of listener.name.<l>.plain.sasl.jaas.config). Passwords are compared
-// in constant time, and an unknown user costs the same as a wrong password.
+// against API keys (a key authenticates as its owner, User:sa-...) and then
+// the users of Kafka's PlainLoginModule (user_<name>="<password>" options of
+// listener.name.<l>.plain.sasl.jaas.config). Passwords are compared in
+// constant time, and an unknown user costs the same as a wrong password.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { userPrincipal } from '../principal.js';
+import { userPrincipal, type KafkaPrincipal } from '../principal.js';
 import { SaslAuthenticationError, type SaslMechanism, type SaslServerSession, type SaslStep } from './mechanism.js';
 
 export const PLAIN = 'PLAIN';
 const USER_OPTION_PREFIX = 'user_';
 
-/** Checks one username/password pair; more sources (API keys) can be chained in front of the JAAS users. */
-export type PlainCredentialCheck = (username: string, password: string) => boolean;
+/** Checks one username/password pair: the principal it authenticates as, or null. */
+export type PlainCredentialCheck = (username: string, password: string) => KafkaPrincipal | null;
+
+/** The first source that accepts the pair wins (API keys, then JAAS users). */
+export function firstAccepting(...checks: PlainCredentialCheck[]): PlainCredentialCheck {
+  return (username, password) => {
+    for (const check of checks) {
+      const principal = check(username, password);
+      if (principal !== null) return principal;
+    }
+    return null;
+  };
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -26,7 +38,7 @@ export function plainUsersFromJaas(options: ReadonlyMap<string, string>): PlainC
   return (username, password) => {
     const expected = users.get(username);
     const ok = timingSafeEqual(digest(password), expected ?? decoy);
-    return ok && expected !== undefined;
+    return ok && expected !== undefined ? userPrincipal(username) : null;
   };
 }
 
@@ -44,11 +56,12 @@ class PlainSession implements SaslServerSession {
     const [authzid, username, password] = parts as [string, string, string];
     if (username === '') throw new SaslAuthenticationError('Authentication failed: username not specified');
     if (password === '') throw new SaslAuthenticationError('Authentication failed: password not specified');
-    if (!this.check(username, password)) throw new SaslAuthenticationError('Authentication failed: Invalid username or password');
+    const principal = this.check(username, password);
+    if (principal === null) throw new SaslAuthenticationError('Authentication failed: Invalid username or password');
     if (authzid !== '' && authzid !== username) {
       throw new SaslAuthenticationError('Authentication failed: Client requested an authorization id that is different from username');
     }
-    return { complete: true, challenge: Buffer.alloc(0), principal: userPrincipal(username) };
+    return { complete: true, challenge: Buffer.alloc(0), principal };
   }
 }
 
