@@ -12,6 +12,7 @@ import { TransactionCoordinator, transactionCoordinatorConfigFrom } from './coor
 import { healthRoute, startHttpServer, type HttpServer, type Route } from './http/server.js';
 import { authenticationRoute } from './http/auth.js';
 import { ApiKeyStore } from './security/api-keys.js';
+import { AuditLogger, auditLogConfigFrom } from './security/audit-log.js';
 import { iamRoute } from './security/iam-rest.js';
 import { firstAccepting } from './security/sasl/plain.js';
 import { createLogger } from './observability/logger.js';
@@ -33,10 +34,11 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   const router = new RequestRouter(HANDLERS);
   const scramCredentials = new LoggedScramCredentialStore(store.metadata);
   const apiKeys = new ApiKeyStore(store.metadata);
+  const audit = config.bool('audit.log.enable') ? new AuditLogger(store, store.clusterId, auditLogConfigFrom(config)) : undefined;
   // Key stores and mechanisms are checked before any listener opens: a bad path is a ConfigError, not a half-started broker.
   let security: Map<string, ListenerSecurity | undefined>;
   try {
-    security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l, { scramCredentials, apiKeys })]));
+    security = new Map(config.listeners.map((l) => [l.name, l.securityProtocol === 'PLAINTEXT' ? undefined : listenerSecurityFor(config, l, { scramCredentials, apiKeys, ...(audit !== undefined ? { audit } : {}) })]));
   } catch (err) {
     await store.close();
     throw err;
@@ -104,6 +106,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
       for (const j of jwksSources) j.stop();
       await kafka.close();
       await http?.close();
+      await audit?.stop();
       await store.close();
       log.info('stopped cleanly');
     })();

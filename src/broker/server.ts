@@ -65,7 +65,7 @@ export class KafkaServer {
   private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal): void {
     const saslSettings = spec.security?.sasl ?? null;
     let describe = (): string => spec.name;
-    const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe());
+    const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe(), `/${socket.remoteAddress ?? ''}`);
     const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal, sasl);
     describe = () => c.describe();
     this.connections.add(c);

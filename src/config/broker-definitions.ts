@@ -37,6 +37,7 @@ const IMPLEMENTED = new Set([
   'transactional.id.expiration.ms', 'transaction.max.timeout.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
   'transaction.remove.expired.transaction.cleanup.interval.ms', 'transaction.partition.verification.enable',
   'max.connections', 'queued.max.requests', 'http.host', 'http.port',
+  'audit.log.enable', 'audit.log.topic', 'audit.log.events', 'audit.log.flush.interval.ms', 'audit.log.topic.partitions',
   'inter.broker.listener.name',
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key',
   'ssl.keystore.certificate.chain', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
@@ -246,6 +247,14 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   // Security
   def('authorizer.class.name', 'string', '', RO, 'Authorizer class; any non-empty value turns ACL authorization on.'),
   def('super.users', 'string', null, RO, 'Semicolon-separated principals (User:name) allowed everything.'),
+  // Tributary's audit log (Confluent's event shape; Confluent Platform configures it through its event router).
+  def('audit.log.enable', 'boolean', 'true', RO, 'Write authentication and authorization events to the audit log topic.'),
+  def('audit.log.topic', 'string', 'confluent-audit-log-events', RO, 'The topic audit events are written to.'),
+  def('audit.log.events', 'list', 'authentication-failure,authorization-denied,authorization-allowed-mutation', RO,
+    'Which events are logged: authentication-failure, authentication-success, authorization-denied, authorization-allowed-mutation (create, delete, alter), authorization-allowed.',
+    { validator: { kind: 'list-of', values: ['authentication-failure', 'authentication-success', 'authorization-denied', 'authorization-allowed-mutation', 'authorization-allowed'] } }),
+  def('audit.log.flush.interval.ms', 'int', '100', RO, 'How long audit events may wait before they are written.', { validator: atLeast(1) }),
+  def('audit.log.topic.partitions', 'int', '1', RO, 'Partitions of the audit log topic when Tributary creates it.', { validator: atLeast(1) }),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', RO, 'Allow access to resources that have no ACL.'),
   def('principal.builder.class', 'class', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder', PB, 'KafkaPrincipalBuilder implementation.'),
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms enabled on SASL listeners.'),

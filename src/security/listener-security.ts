@@ -11,6 +11,7 @@ import type { SaslListenerSettings } from './sasl/authenticator.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
 import { PLAIN, firstAccepting, plainMechanism, plainUsersFromJaas, type PlainCredentialCheck } from './sasl/plain.js';
 import type { ApiKeyStore } from './api-keys.js';
+import type { AuditLogger } from './audit-log.js';
 import { scramMechanism } from './sasl/scram.js';
 import { scramAlgorithm, type ScramCredentialStore } from './scram-credentials.js';
 import { JaasConfigError, parseJaasConfig } from './jaas.js';
@@ -36,6 +37,7 @@ export interface SecurityServices {
   scramCredentials: ScramCredentialStore;
   /** API keys: SASL/PLAIN usernames whose secrets are the passwords. */
   apiKeys?: ApiKeyStore;
+  audit?: AuditLogger;
 }
 
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
@@ -142,6 +144,7 @@ function saslSettingsFor(config: BrokerConfig, listenerName: string, read: Liste
     reauthMs: Number(read('connections.max.reauth.ms') ?? '0'),
     failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
     maxReceiveBytes: config.int('sasl.server.max.receive.size'),
+    ...(services.audit !== undefined ? { audit: services.audit } : {}),
   };
 }
 

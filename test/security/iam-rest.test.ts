@@ -94,6 +94,33 @@ test('service account and API key over REST; kafkajs uses the key; deleting it e
   const gone = kafka(secret).producer();
   await assert.rejects(gone.connect(), /SASL PLAIN authentication failed|Authentication failed/i);
   assert.equal((await http('GET', `/iam/v2/api-keys/${key}`, ADMIN)).status, 404);
+
+  // The failed authentications are in the audit log, in Confluent's event shape.
+  const admin = new Kafka({
+    clientId: 'audit-reader', brokers: [`127.0.0.1:${broker.port('SASL')}`], logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'plain', username: 'admin', password: 'admin-secret' },
+  });
+  const consumer = admin.consumer({ groupId: 'audit-reader', maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'confluent-audit-log-events', fromBeginning: true });
+  const failures: Record<string, any>[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${failures.length} authentication failures in the audit log`)), 15_000);
+    consumer.run({
+      eachMessage: async ({ message }) => {
+        const event = JSON.parse(message.value!.toString());
+        if (event.type === 'io.confluent.kafka.server/authentication' && event.data.result.status === 'UNAUTHENTICATED') failures.push(event);
+        if (failures.length >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    }).catch(reject);
+  });
+  await consumer.disconnect();
+  assert.equal(failures[0]!.data.methodName, 'kafka.Authentication');
+  assert.equal(failures[0]!.data.authenticationInfo.metadata.mechanism, 'PLAIN');
+  assert.match(failures[0]!.data.requestMetadata.client_address, /^\/.*127\.0\.0\.1$/);
 });
 
 test('bad input gets Confluent Cloud error bodies', async () => {

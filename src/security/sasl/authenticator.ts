@@ -12,6 +12,7 @@ import { ApiKey, ErrorCode } from '../../protocol/generated/index.js';
 import { createLogger } from '../../observability/logger.js';
 import { principalToString, samePrincipal, type KafkaPrincipal } from '../principal.js';
 import { SaslAuthenticationError, type SaslMechanism, type SaslServerSession, type SaslStep } from './mechanism.js';
+import type { AuditLogger } from '../audit-log.js';
 
 const log = createLogger('sasl');
 
@@ -25,6 +26,8 @@ export interface SaslListenerSettings {
   failedAuthenticationDelayMs: number;
   /** sasl.server.max.receive.size: the largest frame accepted before authentication. */
   maxReceiveBytes: number;
+  /** Where authentication results go (audit.log.events decides which are kept). */
+  audit?: AuditLogger;
 }
 
 export type SaslState = 'handshake' | 'authenticate' | 'complete' | 'reauth-authenticate' | 'failed';
@@ -62,7 +65,16 @@ export class SaslAuthenticator {
     readonly settings: SaslListenerSettings,
     /** For logs: which connection this is. */
     private readonly describeConnection: () => string,
+    /** The client's address as Kafka prints it ("/127.0.0.1"), for the audit log. */
+    private readonly clientAddress = '',
   ) {}
+
+  private audit(success: boolean, mechanism: string, principal: KafkaPrincipal | null, message?: string): void {
+    this.settings.audit?.authentication({
+      success, mechanism, principal: principal === null ? null : principalToString(principal), clientAddress: this.clientAddress,
+      ...(message !== undefined ? { message } : {}),
+    });
+  }
 
   get authenticated(): boolean {
     return this.state === 'complete';
@@ -155,6 +167,7 @@ export class SaslAuthenticator {
       const message = err instanceof SaslAuthenticationError ? err.message : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`;
       const detail = err instanceof SaslAuthenticationError ? err.detail : (err as Error).message;
       log.info('SASL authentication failed', { connection: this.describeConnection(), mechanism: session.mechanism, error: message, ...(detail !== undefined ? { detail } : {}) });
+      this.audit(false, session.mechanism, null, message);
       return { failure: message };
     }
     if (!result.complete) return { challenge: result.challenge, sessionLifetimeMs: 0 };
@@ -162,6 +175,7 @@ export class SaslAuthenticator {
       this.state = 'failed';
       const message = `Cannot change principals during re-authentication from ${principalToString(this.principal)}: ${principalToString(result.principal)}`;
       log.info('SASL re-authentication failed', { connection: this.describeConnection(), error: message });
+      this.audit(false, session.mechanism, result.principal, message);
       return { failure: message };
     }
     const now = Date.now();
@@ -169,7 +183,9 @@ export class SaslAuthenticator {
     if (result.credentialExpiresAtMs !== undefined) expiresAt = expiresAt === null ? result.credentialExpiresAtMs : Math.min(expiresAt, result.credentialExpiresAtMs);
     if (expiresAt !== null && expiresAt <= now) {
       this.state = 'failed';
-      return { failure: `Authentication failed: credentials with SASL mechanism ${session.mechanism} have expired` };
+      const message = `Authentication failed: credentials with SASL mechanism ${session.mechanism} have expired`;
+      this.audit(false, session.mechanism, result.principal, message);
+      return { failure: message };
     }
     this.sessionExpiresAtMs = expiresAt;
     this.principal = result.principal;
@@ -177,6 +193,7 @@ export class SaslAuthenticator {
     this.state = 'complete';
     log.debug(reauthenticating ? 'SASL re-authenticated' : 'SASL authenticated', { connection: this.describeConnection(), principal: principalToString(result.principal), mechanism: session.mechanism });
     this.onAuthenticated(result.principal);
+    this.audit(true, session.mechanism, result.principal);
     return { challenge: result.challenge, sessionLifetimeMs: expiresAt === null ? 0 : expiresAt - now };
   }
 }
