@@ -44,6 +44,18 @@ export interface ScramCredentialRecord {
   iterations: number;
 }
 
+/** One ACL binding as stored (Kafka's numeric codes). */
+export interface AclRecord {
+  id: string;
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
 export type MetadataRecord =
   | { type: 'cluster'; clusterId: string }
   | ({ type: 'topic' } & TopicRecord)
@@ -53,7 +65,9 @@ export type MetadataRecord =
   | { type: 'broker-configs'; configs: Record<string, string> }
   | { type: 'producer-ids'; blockEnd: number }
   /** One AlterUserScramCredentials request's changes, applied together. */
-  | { type: 'scram-credentials'; upsert: ScramCredentialRecord[]; remove: { user: string; mechanism: string }[] };
+  | { type: 'scram-credentials'; upsert: ScramCredentialRecord[]; remove: { user: string; mechanism: string }[] }
+  /** One CreateAcls or DeleteAcls request's changes (ids of removed bindings). */
+  | { type: 'acls'; add: AclRecord[]; remove: string[] };
 
 /** An error with the Kafka error code a handler should answer. */
 export class MetadataError extends Error {
@@ -126,6 +140,9 @@ export class MetadataStore {
   private _producerIdBlockEnd = 0;
   /** user -> mechanism -> credential. */
   private scram = new Map<string, Map<string, ScramCredentialRecord>>();
+  /** ACL bindings by id, in creation order. */
+  private aclsById = new Map<string, AclRecord>();
+  private aclList: AclRecord[] | null = null;
   /** Records of types this version does not know, kept for compaction. */
   private unknownRecords: Record<string, unknown>[] = [];
   private closed = false;
@@ -241,6 +258,11 @@ export class MetadataStore {
           byMechanism.set(c.mechanism, { ...c });
         }
         return;
+      case 'acls':
+        for (const id of record.remove) this.aclsById.delete(id);
+        for (const a of record.add) this.aclsById.set(a.id, { ...a });
+        this.aclList = null;
+        return;
       default:
         this.unknownRecords.push(record as unknown as Record<string, unknown>);
     }
@@ -254,6 +276,7 @@ export class MetadataStore {
     if (this._producerIdBlockEnd > 0) out.push({ type: 'producer-ids', blockEnd: this._producerIdBlockEnd });
     const credentials = [...this.scram.values()].flatMap((m) => [...m.values()]);
     if (credentials.length > 0) out.push({ type: 'scram-credentials', upsert: credentials, remove: [] });
+    if (this.aclsById.size > 0) out.push({ type: 'acls', add: [...this.aclsById.values()], remove: [] });
     out.push(...this.unknownRecords);
     return out;
   }
@@ -403,6 +426,17 @@ export class MetadataStore {
   /** Durably applies SCRAM credential upserts and removals as one record. */
   alterScramCredentials(upsert: ScramCredentialRecord[], remove: { user: string; mechanism: string }[]): void {
     this.append({ type: 'scram-credentials', upsert: upsert.map((c) => ({ ...c })), remove: remove.map((r) => ({ ...r })) });
+  }
+
+  /** Every ACL binding; the same array until the next change (the authorizer reads it on every decision). */
+  acls(): AclRecord[] {
+    this.aclList ??= [...this.aclsById.values()].map((a) => Object.freeze({ ...a }));
+    return this.aclList;
+  }
+
+  /** Durably adds and removes ACL bindings as one record. */
+  alterAcls(add: AclRecord[], remove: string[]): void {
+    this.append({ type: 'acls', add: add.map((a) => ({ ...a })), remove: [...remove] });
   }
 
   private requireTopic(name: string): TopicRecord {
