@@ -34,7 +34,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     : null;
   if (authorizer !== null) {
     // ACL management comes before enforcement (issue 5): say so rather than let anyone believe requests are checked.
-    log.warn('authorizer.class.name is set: ACLs can be created, listed and deleted, but requests are NOT yet checked against them');
+    log.warn('authorizer.class.name is set: ACLs are checked only by the ACL and SCRAM credential APIs so far; other requests are NOT yet checked against them');
   }
   // Key stores and mechanisms are checked before any listener opens: a bad path is a ConfigError, not a half-started broker.
   let security: Map<string, ListenerSecurity | undefined>;

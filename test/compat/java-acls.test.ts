@@ -13,7 +13,7 @@ let java: string;
 
 before(async () => {
   java = requireJava();
-  broker = await startSecureBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' });
+  broker = await startSecureBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users': 'User:ANONYMOUS' });
 });
 
 after(async () => {

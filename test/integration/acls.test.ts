@@ -8,10 +8,14 @@ import { ApiKey, ErrorCode, type CreateAclsResponse, type DeleteAclsResponse, ty
 import { AclOperation as Op, AclPermissionType as Perm, PatternType, ResourceType as RT } from '../../src/security/acl.js';
 import { startSecureBroker, type SecureBroker } from '../helpers/secure-broker.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { plainLogin } from '../helpers/sasl-client.js';
+import type { AlterUserScramCredentialsResponse, DescribeUserScramCredentialsResponse } from '../../src/protocol/generated/index.js';
 
 const PROPS = {
   listeners: 'PLAINTEXT://127.0.0.1:0',
   'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  // Plaintext clients are User:ANONYMOUS; here they administer the ACLs.
+  'super.users': 'User:ANONYMOUS',
 };
 let broker: SecureBroker;
 
@@ -87,5 +91,48 @@ test('without authorizer.class.name the ACL APIs answer SECURITY_DISABLED', asyn
     assert.equal(del.filterResults[0]!.errorCode, ErrorCode.SECURITY_DISABLED);
   } finally {
     await plain.stop();
+  }
+});
+
+test('the ACL and SCRAM credential APIs need ALTER / DESCRIBE on the cluster; super.users always pass; DENY wins', async () => {
+  const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-pw" user_alice="alice-pw";';
+  const secured = await startSecureBroker({
+    listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': 'User:admin',
+  });
+  const as = async (user: string, password: string): Promise<WireClient> => {
+    const c = await WireClient.connect('127.0.0.1', secured.port('SASL_PLAINTEXT'));
+    assert.equal((await plainLogin(c, user, password)).errorCode, ErrorCode.NONE);
+    return c;
+  };
+  const admin = await as('admin', 'admin-pw');
+  const alice = await as('alice', 'alice-pw');
+  try {
+    const denied = async () => {
+      const d = (await alice.request(ApiKey.DescribeAcls, 3, ALL)) as DescribeAclsResponse;
+      const c = (await alice.request(ApiKey.CreateAcls, 3, { creations: [creation({ principal: 'User:alice', operation: Op.ALL })] })) as CreateAclsResponse;
+      const del = (await alice.request(ApiKey.DeleteAcls, 3, { filters: [ALL] })) as DeleteAclsResponse;
+      const ds = (await alice.request(ApiKey.DescribeUserScramCredentials, 0, { users: null })) as DescribeUserScramCredentialsResponse;
+      const alt = (await alice.request(ApiKey.AlterUserScramCredentials, 0, { deletions: [{ name: 'x', mechanism: 1 }], upsertions: [] })) as AlterUserScramCredentialsResponse;
+      return [d.errorCode, c.results[0]!.errorCode, del.filterResults[0]!.errorCode, ds.errorCode, alt.results[0]!.errorCode].map((e) => ErrorCode[e]);
+    };
+    assert.deepEqual(await denied(), Array(5).fill('CLUSTER_AUTHORIZATION_FAILED'));
+    const cluster = { resourceType: RT.CLUSTER, resourceName: 'kafka-cluster', resourcePatternType: PatternType.LITERAL, principal: 'User:alice', host: '*', permissionType: Perm.ALLOW };
+    const granted = (await admin.request(ApiKey.CreateAcls, 3, { creations: [{ ...cluster, operation: Op.ALTER }, { ...cluster, operation: Op.DESCRIBE }] })) as CreateAclsResponse;
+    assert.deepEqual(granted.results.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.NONE]);
+    const d = (await alice.request(ApiKey.DescribeAcls, 3, ALL)) as DescribeAclsResponse;
+    assert.equal(d.errorCode, ErrorCode.NONE);
+    assert.equal(d.resources[0]?.acls.length, 2);
+    // A DENY for alice's host beats her ALLOW.
+    await admin.request(ApiKey.CreateAcls, 3, { creations: [{ ...cluster, operation: Op.DESCRIBE, host: '127.0.0.1', permissionType: Perm.DENY }] });
+    assert.equal(((await alice.request(ApiKey.DescribeAcls, 3, ALL)) as DescribeAclsResponse).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    assert.equal(((await admin.request(ApiKey.DescribeAcls, 3, ALL)) as DescribeAclsResponse).errorCode, ErrorCode.NONE, 'super users are never denied');
+  } finally {
+    admin.close();
+    alice.close();
+    await secured.stop();
   }
 });

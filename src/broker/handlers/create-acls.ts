@@ -1,10 +1,12 @@
 // CreateAcls, v0-3 (v1+ carries the pattern type, KIP-290). One result per
 // creation, in order; an invalid binding gets INVALID_REQUEST with Kafka's
 // reason, the valid ones are stored together. Without an authorizer
-// (authorizer.class.name unset) every creation gets SECURITY_DISABLED.
+// (authorizer.class.name unset) every creation gets SECURITY_DISABLED; without
+// ALTER on the cluster, CLUSTER_AUTHORIZATION_FAILED.
 
 import { ApiKey, ErrorCode, type CreateAclsRequest, type CreateAclsResponseInput } from '../../protocol/generated/index.js';
-import { validateNewAcl, type AclBinding } from '../../security/acl.js';
+import { AclOperation, validateNewAcl, type AclBinding } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 
 export const NO_AUTHORIZER = 'No Authorizer is configured.';
@@ -17,6 +19,10 @@ export const createAclsHandler = defineHandler<CreateAclsRequest, CreateAclsResp
     const authorizer = ctx.broker.authorizer;
     if (authorizer === null) {
       return { throttleTimeMs: 0, results: req.creations.map(() => ({ errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: NO_AUTHORIZER })) };
+    }
+    // Kafka: ALTER on the cluster.
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      return { throttleTimeMs: 0, results: req.creations.map(() => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) };
     }
     const valid: AclBinding[] = [];
     const results = req.creations.map((c) => {

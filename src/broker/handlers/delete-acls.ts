@@ -1,9 +1,11 @@
 // DeleteAcls, v0-3: per filter, the bindings it matched and removed (all
 // filters' deletions are stored together). SECURITY_DISABLED without an
-// authorizer; an invalid filter gets INVALID_REQUEST.
+// authorizer; CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster; an
+// invalid filter gets INVALID_REQUEST.
 
 import { ApiKey, ErrorCode, type DeleteAclsRequest, type DeleteAclsResponseInput } from '../../protocol/generated/index.js';
-import { validateFilter, type AclBindingFilter } from '../../security/acl.js';
+import { AclOperation, validateFilter, type AclBindingFilter } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { NO_AUTHORIZER } from './create-acls.js';
 
@@ -15,6 +17,9 @@ export const deleteAclsHandler = defineHandler<DeleteAclsRequest, DeleteAclsResp
     const authorizer = ctx.broker.authorizer;
     if (authorizer === null) {
       return { throttleTimeMs: 0, filterResults: req.filters.map(() => ({ errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: NO_AUTHORIZER, matchingAcls: [] })) };
+    }
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      return { throttleTimeMs: 0, filterResults: req.filters.map(() => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, matchingAcls: [] })) };
     }
     const filters: (AclBindingFilter | string)[] = req.filters.map((f) => {
       const filter: AclBindingFilter = {

@@ -1,12 +1,14 @@
 // DescribeAcls, v0-3: the bindings a filter matches (AclBindingFilter
 // semantics, including MATCH and ANY pattern types), grouped by resource
-// pattern. SECURITY_DISABLED without an authorizer.
+// pattern. SECURITY_DISABLED without an authorizer, CLUSTER_AUTHORIZATION_FAILED
+// without DESCRIBE on the cluster.
 
 import {
   ApiKey, ErrorCode,
   type DescribeAclsRequest, type DescribeAclsResponseDescribeAclsResourceInput, type DescribeAclsResponseInput,
 } from '../../protocol/generated/index.js';
-import { validateFilter } from '../../security/acl.js';
+import { AclOperation, validateFilter } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { NO_AUTHORIZER } from './create-acls.js';
 
@@ -17,6 +19,7 @@ export const describeAclsHandler = defineHandler<DescribeAclsRequest, DescribeAc
   handle(req, ctx) {
     const authorizer = ctx.broker.authorizer;
     if (authorizer === null) return { throttleTimeMs: 0, errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: NO_AUTHORIZER, resources: [] };
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, resources: [] };
     const filter = {
       resourceType: req.resourceTypeFilter, resourceName: req.resourceNameFilter, patternType: req.patternTypeFilter,
       principal: req.principalFilter, host: req.hostFilter, operation: req.operation, permissionType: req.permissionType,
