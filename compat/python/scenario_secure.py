@@ -6,7 +6,8 @@
         --config security.protocol=SASL_SSL --config sasl.mechanism=SCRAM-SHA-512 ... \
         [--expect-auth-failure]
 
-Every --config key=value goes to the AdminClient, Producer and Consumer. The
+Every --config key=value goes to the AdminClient, Producer and Consumer;
+--oauth-token gives them an OAUTHBEARER token through oauth_cb. The
 scenario creates the topic, produces COUNT records (acks=all) and reads them
 back with an assigned consumer. With --expect-auth-failure it only asks for
 metadata and reports the errors librdkafka saw (error_cb), expecting
@@ -14,6 +15,7 @@ _AUTHENTICATION. Prints one JSON line; exits 1 on mismatch or unexpected error.
 """
 
 import argparse
+import base64
 import json
 import sys
 import time
@@ -30,6 +32,7 @@ def main() -> int:
     ap.add_argument("--config", action="append", default=[])
     ap.add_argument("--expect-auth-failure", action="store_true")
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--oauth-token", help="a token for OAUTHBEARER, handed to librdkafka by oauth_cb")
     args = ap.parse_args()
 
     errors: list[dict[str, str]] = []
@@ -41,6 +44,14 @@ def main() -> int:
     for kv in args.config:
         key, _, value = kv.partition("=")
         common[key] = value
+    if args.oauth_token:
+        token = args.oauth_token
+        payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+
+        def oauth_cb(_config: str) -> tuple[str, float, str, dict[str, str]]:
+            return token, float(payload["exp"]), payload["sub"], {}
+
+        common["oauth_cb"] = oauth_cb
 
     if args.expect_auth_failure:
         admin = AdminClient(common)

@@ -133,6 +133,15 @@ function mechanismFor(config: BrokerConfig, listenerName: string, name: string, 
   throw new ConfigError(`Listener ${listenerName} enables SASL mechanism ${name}, which Tributary does not support (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`, 'sasl.enabled.mechanisms');
 }
 
+/** listener.name.<l>.<mechanism>.connections.max.reauth.ms over listener.name.<l>.connections.max.reauth.ms over the broker's. */
+function reauthMsFor(config: BrokerConfig, listenerName: string, mechanism: string, read: ListenerPropertyReader): number {
+  const own = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.connections.max.reauth.ms`;
+  const text = config.isSet(own) ? String(config.optional(own)) : read('connections.max.reauth.ms') ?? '0';
+  const ms = Number(text);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new ConfigError(`connections.max.reauth.ms of listener ${listenerName} must be a non-negative number of milliseconds, got ${text}`, 'connections.max.reauth.ms');
+  return ms;
+}
+
 function saslSettingsFor(config: BrokerConfig, listenerName: string, read: ListenerPropertyReader, services: SecurityServices, jwks: JwksSource[]): SaslListenerSettings {
   const names = (read('sasl.enabled.mechanisms') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
   if (names.length === 0) throw new ConfigError(`Listener ${listenerName} uses SASL but sasl.enabled.mechanisms is empty`, 'sasl.enabled.mechanisms');
@@ -141,7 +150,7 @@ function saslSettingsFor(config: BrokerConfig, listenerName: string, read: Liste
   return {
     listenerName,
     mechanisms,
-    reauthMs: Number(read('connections.max.reauth.ms') ?? '0'),
+    reauthMs: new Map(names.map((name) => [name, reauthMsFor(config, listenerName, name, read)])),
     failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
     maxReceiveBytes: config.int('sasl.server.max.receive.size'),
     ...(services.audit !== undefined ? { audit: services.audit } : {}),

@@ -66,6 +66,18 @@ export interface ApiKeyRecord {
   createdAt: number;
 }
 
+/** One ACL binding as stored (Kafka's numeric codes). */
+export interface AclRecord {
+  id: string;
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
 export type MetadataRecord =
   | { type: 'cluster'; clusterId: string }
   | ({ type: 'topic' } & TopicRecord)
@@ -80,7 +92,9 @@ export type MetadataRecord =
   /** Deleting a service account deletes its API keys with it. */
   | { type: 'service-account-delete'; id: string }
   | ({ type: 'api-key' } & ApiKeyRecord)
-  | { type: 'api-key-delete'; key: string };
+  | { type: 'api-key-delete'; key: string }
+  /** One CreateAcls or DeleteAcls request's changes (ids of removed bindings). */
+  | { type: 'acls'; add: AclRecord[]; remove: string[] };
 
 /** An error with the Kafka error code a handler should answer. */
 export class MetadataError extends Error {
@@ -155,6 +169,9 @@ export class MetadataStore {
   private scram = new Map<string, Map<string, ScramCredentialRecord>>();
   private serviceAccounts = new Map<string, ServiceAccountRecord>();
   private apiKeys = new Map<string, ApiKeyRecord>();
+  /** ACL bindings by id, in creation order. */
+  private aclsById = new Map<string, AclRecord>();
+  private aclList: AclRecord[] | null = null;
   /** Records of types this version does not know, kept for compaction. */
   private unknownRecords: Record<string, unknown>[] = [];
   private closed = false;
@@ -287,6 +304,11 @@ export class MetadataStore {
       case 'api-key-delete':
         this.apiKeys.delete(record.key);
         return;
+      case 'acls':
+        for (const id of record.remove) this.aclsById.delete(id);
+        for (const a of record.add) this.aclsById.set(a.id, { ...a });
+        this.aclList = null;
+        return;
       default:
         this.unknownRecords.push(record as unknown as Record<string, unknown>);
     }
@@ -302,6 +324,7 @@ export class MetadataStore {
     if (credentials.length > 0) out.push({ type: 'scram-credentials', upsert: credentials, remove: [] });
     for (const a of this.serviceAccounts.values()) out.push({ type: 'service-account', ...a });
     for (const k of this.apiKeys.values()) out.push({ type: 'api-key', ...k });
+    if (this.aclsById.size > 0) out.push({ type: 'acls', add: [...this.aclsById.values()], remove: [] });
     out.push(...this.unknownRecords);
     return out;
   }
@@ -488,6 +511,17 @@ export class MetadataStore {
 
   deleteApiKey(key: string): void {
     this.append({ type: 'api-key-delete', key });
+  }
+
+  /** Every ACL binding; the same array until the next change (the authorizer reads it on every decision). */
+  acls(): AclRecord[] {
+    this.aclList ??= [...this.aclsById.values()].map((a) => Object.freeze({ ...a }));
+    return this.aclList;
+  }
+
+  /** Durably adds and removes ACL bindings as one record. */
+  alterAcls(add: AclRecord[], remove: string[]): void {
+    this.append({ type: 'acls', add: add.map((a) => ({ ...a })), remove: [...remove] });
   }
 
   private requireTopic(name: string): TopicRecord {

@@ -12,6 +12,7 @@ import { makeTestCerts, PKCS12_PASSWORD, type CertFiles } from '../helpers/test-
 import { startSecureBroker, type SecureBroker } from '../helpers/secure-broker.js';
 import { scramUpsertion } from '../helpers/sasl-client.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { startTokenEndpoint, TestIssuer, type TokenEndpoint } from '../helpers/jwt-issuer.js';
 import { describe, lastJson, requireJava, requireKcat, requirePython, run, uniqueTopic } from './clients.js';
 
 const PLAIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
@@ -22,15 +23,23 @@ let broker: SecureBroker;
 let kcat: string;
 let python: string;
 let java: string;
+const issuer = new TestIssuer();
+let tokenEndpoint: TokenEndpoint;
 
 before(async () => {
   kcat = await requireKcat();
   python = await requirePython();
   java = requireJava();
   certs = makeTestCerts({ alice: '/O=Acme/CN=alice' });
+  writeFileSync(join(certs.dir, 'jwks.json'), issuer.jwks());
+  tokenEndpoint = await startTokenEndpoint(issuer, { 'svc-orders': 'orders-secret' });
   broker = await startSecureBroker({
-    listeners: 'ADMIN://127.0.0.1:0,SECURE://127.0.0.1:0,MTLS://127.0.0.1:0,REAUTH://127.0.0.1:0',
-    'listener.security.protocol.map': 'ADMIN:PLAINTEXT,SECURE:SASL_SSL,MTLS:SSL,REAUTH:SASL_SSL',
+    listeners: 'ADMIN://127.0.0.1:0,SECURE://127.0.0.1:0,MTLS://127.0.0.1:0,REAUTH://127.0.0.1:0,OAUTH://127.0.0.1:0',
+    'listener.security.protocol.map': 'ADMIN:PLAINTEXT,SECURE:SASL_SSL,MTLS:SSL,REAUTH:SASL_SSL,OAUTH:SASL_SSL',
+    'listener.name.oauth.sasl.enabled.mechanisms': 'OAUTHBEARER',
+    'listener.name.oauth.oauthbearer.sasl.oauthbearer.jwks.endpoint.url': join(certs.dir, 'jwks.json'),
+    'sasl.oauthbearer.expected.issuer': issuer.issuer,
+    'sasl.oauthbearer.expected.audience': issuer.audience,
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
     'listener.name.secure.plain.sasl.jaas.config': PLAIN_JAAS,
     'listener.name.reauth.plain.sasl.jaas.config': PLAIN_JAAS,
@@ -52,6 +61,7 @@ before(async () => {
 
 after(async () => {
   await broker?.stop();
+  await tokenEndpoint?.close();
   certs?.remove();
 });
 
@@ -164,4 +174,44 @@ test('Java: mTLS with a PKCS12 key store; PLAIN across a KIP-368 re-authenticati
   const failed = await javaScenario(['expect-auth-failure', '--bootstrap-server', bootstrap('SECURE'), '--command-config', wrong]);
   assert.equal(failed.r.code, 0, failed.failure);
   assert.deepEqual(lastJson(failed.r), { error: 'SaslAuthenticationException', message: 'Authentication failed: Invalid username or password' }, failed.failure);
+});
+
+test('OAUTHBEARER: confluent-kafka-python with a signed token (oauth_cb); kcat\'s unsecured token and a wrong audience are refused', async () => {
+  // Debian's kcat has no OIDC (librdkafka built without libcurl) and no oauth_cb: it can only send
+  // librdkafka's built-in unsecured JWT (alg none), which must not get in. Python covers librdkafka's success path.
+  const unsecured = await kc('OAUTH', ['-X', 'security.protocol=SASL_SSL', '-X', 'sasl.mechanisms=OAUTHBEARER', ...kcatTls(),
+    '-X', 'enable.sasl.oauthbearer.unsecure.jwt=true', '-X', 'sasl.oauthbearer.config=principal=admin', '-m', '3', '-L']);
+  assert.notEqual(unsecured.code, 0, unsecured.failure);
+  assert.match(unsecured.stderr, /SASL authentication error: \{"status":"invalid_token"\}/, unsecured.failure);
+
+  const pyOauth = ['security.protocol=SASL_SSL', 'sasl.mechanism=OAUTHBEARER', `ssl.ca.location=${certs.caCert}`];
+  const ok = await py('OAUTH', pyOauth, ['--oauth-token', issuer.token('svc-python', 300), '--topic', uniqueTopic('py-oauth'), '--count', '50']);
+  assert.equal(ok.r.code, 0, ok.failure);
+  assert.equal(lastJson(ok.r)['match'], true, ok.failure);
+  const wrongAudience = issuer.token('svc-python', 3600, { aud: 'not-tributary' });
+  const refused = await py('OAUTH', pyOauth, ['--oauth-token', wrongAudience, '--expect-auth-failure']);
+  assert.equal(refused.r.code, 0, refused.failure);
+  assert.equal((lastJson(refused.r) as { auth_failed: boolean }).auth_failed, true, refused.failure);
+});
+
+test('OAUTHBEARER: the Java client gets its token from the token endpoint (OAuthBearerLoginCallbackHandler)', async () => {
+  const props = clientProperties('java-oauth', [
+    'security.protocol=SASL_SSL', 'sasl.mechanism=OAUTHBEARER', ...javaTrust(),
+    'sasl.login.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+    `sasl.oauthbearer.token.endpoint.url=${tokenEndpoint.url}`,
+    'sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="svc-orders" clientSecret="orders-secret";',
+  ]);
+  const before = tokenEndpoint.issued;
+  // Kafka 4 clients only call token endpoints that this system property allows.
+  const saved = process.env['JAVA_TOOL_OPTIONS'];
+  process.env['JAVA_TOOL_OPTIONS'] = `-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=${tokenEndpoint.url}`;
+  try {
+    const pc = await javaScenario(['produce-consume', '--bootstrap-server', bootstrap('OAUTH'), '--command-config', props, '--topic', uniqueTopic('java-oauth'), '--count', '30']);
+    assert.equal(pc.r.code, 0, pc.failure);
+    assert.deepEqual(lastJson(pc.r), { produced: 30, consumed: 30, match: true }, pc.failure);
+  } finally {
+    if (saved === undefined) delete process.env['JAVA_TOOL_OPTIONS'];
+    else process.env['JAVA_TOOL_OPTIONS'] = saved;
+  }
+  assert.ok(tokenEndpoint.issued > before, 'the Java client fetched tokens from the endpoint');
 });

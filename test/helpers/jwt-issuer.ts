@@ -55,3 +55,51 @@ export function oauthBearerInitialResponse(token: string, authzid = '', extensio
   const ext = Object.entries(extensions).map(([k, v]) => `${k}=${v}\u0001`).join('');
   return Buffer.from(`n,${authzid === '' ? '' : `a=${authzid}`},\u0001auth=Bearer ${token}\u0001${ext}\u0001`, 'utf8');
 }
+
+export interface TokenEndpoint {
+  url: string;
+  /** Tokens handed out so far. */
+  issued: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An OAuth token endpoint for the client credentials grant (what librdkafka's
+ * sasl.oauthbearer.method=oidc and Java's OAuthBearerLoginCallbackHandler use):
+ * HTTP Basic client_id:client_secret, answered with a JWT whose sub is the client id.
+ */
+export async function startTokenEndpoint(issuer: TestIssuer, clients: Record<string, string>, ttlSeconds = 300): Promise<TokenEndpoint> {
+  const { createServer } = await import('node:http');
+  const state = { issued: 0 };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+    req.on('end', () => {
+      const params = new URLSearchParams(body);
+      let id = params.get('client_id');
+      let secret = params.get('client_secret');
+      const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+      if (basic !== null) {
+        const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        id = decodeURIComponent(decoded.slice(0, colon));
+        secret = decodeURIComponent(decoded.slice(colon + 1));
+      }
+      if (req.method !== 'POST' || id === null || clients[id] === undefined || clients[id] !== secret) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end('{"error":"invalid_client"}');
+        return;
+      }
+      state.issued++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ access_token: issuer.token(id, ttlSeconds, { scope: 'kafka' }), token_type: 'Bearer', expires_in: ttlSeconds }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/token`,
+    get issued() { return state.issued; },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

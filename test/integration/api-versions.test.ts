@@ -58,6 +58,9 @@ const IMPLEMENTED = [
   { apiKey: ApiKey.SaslAuthenticate, minVersion: 0, maxVersion: 2 },
   { apiKey: ApiKey.DescribeUserScramCredentials, minVersion: 0, maxVersion: 0 },
   { apiKey: ApiKey.AlterUserScramCredentials, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.DescribeAcls, minVersion: 0, maxVersion: 3 },
+  { apiKey: ApiKey.CreateAcls, minVersion: 0, maxVersion: 3 },
+  { apiKey: ApiKey.DeleteAcls, minVersion: 0, maxVersion: 3 },
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 let broker: EmbeddedBroker;

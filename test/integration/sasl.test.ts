@@ -33,6 +33,7 @@ function properties(): Record<string, string> {
     'listener.name.sasl_ssl.plain.sasl.jaas.config': JAAS,
     'listener.name.reauth.plain.sasl.jaas.config': JAAS,
     'listener.name.reauth.connections.max.reauth.ms': '1500',
+    'listener.name.reauth.scram-sha-512.connections.max.reauth.ms': '60000',
     'ssl.keystore.location': certs.serverPem,
     'connection.failed.authentication.delay.ms': '10',
     'sasl.server.max.receive.size': String(MAX_RECEIVE),
@@ -492,6 +493,16 @@ test('KIP-368: the session lifetime is connections.max.reauth.ms; re-authenticat
   } finally {
     stays.close();
     lapses.close();
+  }
+  // listener.name.<l>.<mechanism>.connections.max.reauth.ms overrides the listener's value for that mechanism.
+  await alter({ deletions: [], upsertions: [scramUpsertion('reauth-user', 'SCRAM-SHA-512', 'pw')] });
+  const scram = await WireClient.connect('127.0.0.1', port);
+  try {
+    const res = (await scramLogin(scram, 'SCRAM-SHA-512', 'reauth-user', 'pw')).response;
+    assert.equal(res.errorCode, ErrorCode.NONE);
+    assert.ok(res.sessionLifetimeMs > 59_000 && res.sessionLifetimeMs <= 60_000, `session_lifetime_ms ${res.sessionLifetimeMs}`);
+  } finally {
+    scram.close();
   }
 });
 

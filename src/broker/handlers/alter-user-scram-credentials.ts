@@ -13,6 +13,8 @@ import {
   type ScramCredential, type ScramMechanismName,
 } from '../../security/scram-credentials.js';
 import { defineHandler } from '../api-handler.js';
+import { AclOperation } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 
 interface UserChanges {
   error: { code: ErrorCode; message: string } | null;
@@ -26,6 +28,11 @@ export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCred
   minVersion: 0,
   maxVersion: 0,
   handle(req, ctx) {
+    // Kafka: ALTER on the cluster (with an authorizer); one result per user named.
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];
+      return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) };
+    }
     const store = ctx.broker.scramCredentials;
     const existing = store.describe();
     const byUser = new Map<string, UserChanges>();

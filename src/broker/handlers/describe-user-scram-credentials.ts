@@ -8,6 +8,8 @@ import {
   type DescribeUserScramCredentialsResponseInput,
 } from '../../protocol/generated/index.js';
 import { scramAlgorithm } from '../../security/scram-credentials.js';
+import { AclOperation } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 
 export const describeUserScramCredentialsHandler = defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponseInput>({
@@ -15,6 +17,8 @@ export const describeUserScramCredentialsHandler = defineHandler<DescribeUserScr
   minVersion: 0,
   maxVersion: 0,
   handle(req, ctx) {
+    // Kafka: DESCRIBE on the cluster (with an authorizer).
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, results: [] };
     const all = ctx.broker.scramCredentials.describe();
     const infos = (user: string) => (all.get(user) ?? []).map((c) => ({ mechanism: scramAlgorithm(c.mechanism)!.type, iterations: c.iterations }));
     const results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput[] = [];

@@ -20,8 +20,8 @@ export interface SaslListenerSettings {
   listenerName: string;
   /** Enabled mechanisms by name, in configuration order (the order SaslHandshake lists them). */
   mechanisms: ReadonlyMap<string, SaslMechanism>;
-  /** connections.max.reauth.ms; 0 means sessions never expire. */
-  reauthMs: number;
+  /** connections.max.reauth.ms by mechanism (KIP-368 allows listener.name.<l>.<mechanism>. overrides); 0 means sessions never expire. */
+  reauthMs: ReadonlyMap<string, number>;
   /** connection.failed.authentication.delay.ms: a failed client waits this long for its answer. */
   failedAuthenticationDelayMs: number;
   /** sasl.server.max.receive.size: the largest frame accepted before authentication. */
@@ -179,7 +179,8 @@ export class SaslAuthenticator {
       return { failure: message };
     }
     const now = Date.now();
-    let expiresAt: number | null = this.settings.reauthMs > 0 ? now + this.settings.reauthMs : null;
+    const reauthMs = this.settings.reauthMs.get(session.mechanism) ?? 0;
+    let expiresAt: number | null = reauthMs > 0 ? now + reauthMs : null;
     if (result.credentialExpiresAtMs !== undefined) expiresAt = expiresAt === null ? result.credentialExpiresAtMs : Math.min(expiresAt, result.credentialExpiresAtMs);
     if (expiresAt !== null && expiresAt <= now) {
       this.state = 'failed';
