@@ -3,6 +3,8 @@
 import type { ApiKey } from '../protocol/generated/index.js';
 import type { RequestHeader } from '../protocol/headers.js';
 import type { Broker } from './broker.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import type { SaslAuthenticator } from '../security/sasl/authenticator.js';
 
 /** Returned by a handler when the protocol sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('no response');
@@ -14,6 +16,10 @@ export interface ConnectionInfo {
   listenerName: string;
   remoteAddress: string;
   remotePort: number;
+  /** The authenticated identity (User:ANONYMOUS on PLAINTEXT listeners). */
+  readonly principal: KafkaPrincipal;
+  /** The SASL state of a connection on a SASL listener; null elsewhere. */
+  readonly sasl: SaslAuthenticator | null;
   /** True once the socket is gone: long waits may stop early. */
   readonly closed: boolean;
 }
@@ -31,7 +37,19 @@ export interface RequestContext {
  */
 export const CLOSE_CONNECTION: unique symbol = Symbol('close connection');
 
-export type HandlerResult<Resp> = Resp | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
+/**
+ * A response after which the connection closes (a failed SASL authentication).
+ * Only honoured on SASL connections, so that no other path pays for the check.
+ */
+export class RespondThenClose<Resp> {
+  constructor(
+    readonly response: Resp,
+    /** Why, for the log. */
+    readonly reason: string,
+  ) {}
+}
+
+export type HandlerResult<Resp> = Resp | typeof NO_RESPONSE | typeof CLOSE_CONNECTION | RespondThenClose<Resp>;
 
 export interface ApiHandler<Req = any, Resp = any> {
   apiKey: ApiKey;

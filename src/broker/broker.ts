@@ -10,6 +10,8 @@ import { isInternalTopic, validateTopicName } from './topic-names.js';
 import type { ProducerIdAllocator } from '../coordinator/producer-ids.js';
 import type { GroupCoordinator } from '../coordinator/group-coordinator.js';
 import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.js';
+import type { ScramCredentialStore } from '../security/scram-credentials.js';
+import type { Authorizer } from '../security/authorizer.js';
 
 const log = createLogger('broker');
 
@@ -45,6 +47,10 @@ export class Broker {
     readonly groupCoordinator: GroupCoordinator,
     /** Transactional ids (InitProducerId with an id, AddPartitionsToTxn, EndTxn, ...). */
     readonly transactionCoordinator: TransactionCoordinator,
+    /** SCRAM credentials (AlterUserScramCredentials, SCRAM authentication). */
+    readonly scramCredentials: ScramCredentialStore,
+    /** ACLs, when authorizer.class.name is set; null otherwise (the ACL APIs answer SECURITY_DISABLED). */
+    readonly authorizer: Authorizer | null = null,
   ) {
     this.fetchSessions = new FetchSessionCache(settings.fetchSessionCacheSlots);
   }

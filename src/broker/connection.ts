@@ -9,9 +9,11 @@ import { recycleResponseChunks } from '../protocol/read-buffers.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { createLogger } from '../observability/logger.js';
-import { CLOSE_CONNECTION, NO_RESPONSE, type ConnectionInfo, type HandlerResult } from './api-handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, RespondThenClose, type ConnectionInfo, type HandlerResult } from './api-handler.js';
 import type { Broker } from './broker.js';
 import type { RequestRouter } from './router.js';
+import { ANONYMOUS, type KafkaPrincipal } from '../security/principal.js';
+import type { SaslAuthenticator } from '../security/sasl/authenticator.js';
 
 const log = createLogger('connection');
 
@@ -41,6 +43,8 @@ export class Connection implements ConnectionInfo {
   private readonly slots: Slot[] = [];
   private paused = false;
   private draining = false;
+  /** The largest frame accepted now: sasl.server.max.receive.size until a SASL client authenticates. */
+  private frameLimit: number;
 
   constructor(
     private readonly socket: Socket,
@@ -49,7 +53,19 @@ export class Connection implements ConnectionInfo {
     private readonly router: RequestRouter,
     private readonly maxRequestBytes: number,
     private readonly onClose: (c: Connection) => void,
+    /** Who the client is: from its TLS certificate, later from SASL; User:ANONYMOUS otherwise. */
+    public principal: KafkaPrincipal = ANONYMOUS,
+    /** Set on SASL listeners: requests wait for authentication, and sessions may expire. */
+    readonly sasl: SaslAuthenticator | null = null,
   ) {
+    this.frameLimit = maxRequestBytes;
+    if (sasl !== null) {
+      this.frameLimit = Math.min(maxRequestBytes, sasl.settings.maxReceiveBytes);
+      sasl.onAuthenticated = (p) => {
+        this.principal = p;
+        this.frameLimit = maxRequestBytes;
+      };
+    }
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
@@ -91,8 +107,10 @@ export class Connection implements ConnectionInfo {
     this.buffered += chunk.length;
     while (!this.closed && this.buffered >= 4) {
       const size = this.peekSize();
-      if (size < 0 || size > this.maxRequestBytes) {
-        this.abort(`request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`);
+      if (size < 0 || size > this.frameLimit) {
+        this.abort(this.frameLimit === this.maxRequestBytes
+          ? `request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`
+          : `frame of ${size} bytes before authentication exceeds sasl.server.max.receive.size (${this.frameLimit})`);
         return;
       }
       if (this.buffered < 4 + size) return;
@@ -139,6 +157,10 @@ export class Connection implements ConnectionInfo {
   }
 
   private handleFrame(frame: Buffer): void {
+    if (this.sasl !== null && this.sasl.rawTokens) {
+      this.handleRawSaslToken(frame, this.sasl);
+      return;
+    }
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -146,6 +168,13 @@ export class Connection implements ConnectionInfo {
     } catch (err) {
       this.abort('malformed request header', { error: err });
       return;
+    }
+    if (this.sasl !== null) {
+      const refusal = this.sasl.admit(header.apiKey, Date.now());
+      if (refusal !== null) {
+        this.abort(refusal, { clientId: header.clientId });
+        return;
+      }
     }
     const api = API_BY_KEY.get(header.apiKey);
     const handler = this.router.handler(header.apiKey);
@@ -188,6 +217,27 @@ export class Connection implements ConnectionInfo {
     }
   }
 
+  /** After SaslHandshake v0 (pre KIP-152 clients): a bare token in, a size-prefixed token out, in order with responses. */
+  private handleRawSaslToken(token: Buffer, sasl: SaslAuthenticator): void {
+    const slot: Slot = { done: false, frame: null };
+    this.slots.push(slot);
+    sasl.rawToken(token).then(
+      (challenge) => {
+        if (this.closed) return;
+        if (challenge === null) {
+          slot.closeReason = 'SASL authentication failed';
+        } else {
+          const size = Buffer.allocUnsafe(4);
+          size.writeInt32BE(challenge.length, 0);
+          slot.frame = [Buffer.concat([size, challenge])];
+        }
+        slot.done = true;
+        this.flushSlots();
+      },
+      (err: unknown) => this.failHandler('SASL', err),
+    );
+  }
+
   private failHandler(apiName: string, err: unknown): void {
     log.error(`${apiName} handler failed`, { connection: this.describe(), error: err, stack: err instanceof Error ? err.stack : undefined });
     this.abort(`internal error in ${apiName}`);
@@ -208,6 +258,10 @@ export class Connection implements ConnectionInfo {
 
   private complete(slot: Slot, header: RequestHeader, value: HandlerResult<unknown>): void {
     if (this.closed) return;
+    if (this.sasl !== null && value instanceof RespondThenClose) {
+      slot.closeReason = value.reason;
+      value = value.response as HandlerResult<unknown>;
+    }
     if (value === CLOSE_CONNECTION) {
       slot.closeReason = `${API_BY_KEY.get(header.apiKey)?.name ?? header.apiKey} asked to close the connection`;
     } else if (value !== NO_RESPONSE) {

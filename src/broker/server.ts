@@ -1,18 +1,28 @@
-// The Kafka listeners: one TCP server per configured listener, and the set of
-// live connections so that shutdown can drain them.
+// The Kafka listeners: one TCP (or TLS) server per configured listener, and
+// the set of live connections so that shutdown can drain them.
 
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createLogger } from '../observability/logger.js';
+import type { ListenerSecurity } from '../security/listener-security.js';
+import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from '../security/principal.js';
+import { subjectToRfc2253 } from '../security/ssl-principal-mapper.js';
+import { SaslAuthenticator } from '../security/sasl/authenticator.js';
 import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
 import type { RequestRouter } from './router.js';
 
 const log = createLogger('server');
 
+/** A TLS handshake that has not finished in this long is dropped (a client that connects and says nothing). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export interface ListenerSpec {
   name: string;
   host: string;
   port: number;
+  /** Absent: PLAINTEXT. */
+  security?: ListenerSecurity;
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -21,6 +31,8 @@ export interface BoundListener extends ListenerSpec {
 
 export class KafkaServer {
   private readonly connections = new Set<Connection>();
+  /** TLS sockets still in their handshake: not connections yet, but shutdown must not wait for them. */
+  private readonly handshaking = new Set<Socket>();
   private readonly bound: BoundListener[] = [];
 
   constructor(
@@ -34,10 +46,7 @@ export class KafkaServer {
   }
 
   async listen(spec: ListenerSpec): Promise<BoundListener> {
-    const server = createServer((socket) => {
-      const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed));
-      this.connections.add(c);
-    });
+    const server = spec.security?.tls != null ? this.tlsServer(spec, spec.security) : createServer((socket) => this.accept(socket, spec, ANONYMOUS));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
@@ -53,13 +62,76 @@ export class KafkaServer {
     return b;
   }
 
+  private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal): void {
+    const saslSettings = spec.security?.sasl ?? null;
+    let describe = (): string => spec.name;
+    const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe(), `/${socket.remoteAddress ?? ''}`);
+    const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal, sasl);
+    describe = () => c.describe();
+    this.connections.add(c);
+  }
+
+  private tlsServer(spec: ListenerSpec, security: ListenerSecurity): Server {
+    const tls = security.tls!;
+    const server = createTlsServer({
+      ...tls.context,
+      requestCert: tls.clientAuth !== 'none',
+      // "requested" accepts a client without a certificate; one that sends an untrusted certificate is refused below.
+      rejectUnauthorized: tls.clientAuth === 'required',
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+    });
+    server.on('connection', (raw: Socket) => {
+      this.handshaking.add(raw);
+      raw.once('close', () => this.handshaking.delete(raw));
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const principal = tlsPrincipal(socket, security);
+      if (principal === null) {
+        socket.destroy();
+        return;
+      }
+      this.accept(socket, spec, principal);
+    });
+    // Garbage instead of a ClientHello, an untrusted client certificate, a timeout: that socket is gone, the listener goes on.
+    server.on('tlsClientError', (err, socket) => {
+      log.info('TLS handshake failed', { listener: spec.name, remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, error: err.message.trim() });
+      socket.destroy();
+    });
+    return server;
+  }
+
   /** Stops accepting, lets connections finish what they owe for up to graceMs, then closes them. */
   async close(graceMs = 2000): Promise<void> {
     const closing = this.bound.map((b) => new Promise<void>((resolve) => b.server.close(() => resolve())));
+    for (const s of this.handshaking) s.destroy();
     for (const c of this.connections) c.end();
     const deadline = Date.now() + graceMs;
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of this.connections) c.destroy();
     await Promise.all(closing);
+  }
+}
+
+/**
+ * The principal of a TLS connection (Kafka's DefaultKafkaPrincipalBuilder): the
+ * client certificate's subject through ssl.principal.mapping.rules, or
+ * User:ANONYMOUS without one. SASL_SSL connections take their SASL identity later.
+ * Null refuses the connection: an untrusted certificate, or no mapping rule applies.
+ */
+function tlsPrincipal(socket: TLSSocket, security: ListenerSecurity): KafkaPrincipal | null {
+  if (security.tls!.clientAuth === 'none') return ANONYMOUS;
+  const cert = socket.getPeerX509Certificate();
+  if (cert === undefined) return ANONYMOUS;
+  const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+  if (!socket.authorized) {
+    log.info('refusing a client certificate that is not trusted', { listener: security.listenerName, remote, error: String(socket.authorizationError) });
+    return null;
+  }
+  const dn = subjectToRfc2253(cert.subject);
+  try {
+    return userPrincipal(security.principalMapper.map(dn));
+  } catch (err) {
+    log.info('refusing a client certificate', { listener: security.listenerName, remote, subject: dn, error: (err as Error).message });
+    return null;
   }
 }

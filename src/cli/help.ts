@@ -9,8 +9,10 @@ export const MAIN_HELP = `Usage: tributary <command> [options]
 Tributary: a Kafka-compatible event streaming platform.
 
 Commands:
-  start          Start the embedded platform (Kafka listener, HTTP server)
-  help [start]   Show this help, or the help of a command
+  start             Start the embedded platform (Kafka listener, HTTP server)
+  service-accounts  Create, list or delete service accounts of a running platform
+  api-keys          Create, list or delete API keys (SASL/PLAIN credentials)
+  help [start]      Show this help, or the help of a command
 
 Options:
   -h, --help     Show help

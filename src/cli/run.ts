@@ -1,4 +1,4 @@
-// Dispatches a command line: help, version, start. Usage and configuration
+// Dispatches a command line: help, version, start, service-accounts, api-keys. Usage and configuration
 // errors print one line on stderr and give exit code 2, never a stack trace.
 
 import { ConfigError } from '../config/broker-config.js';
@@ -7,6 +7,7 @@ import { parseCommandLine, UsageError } from './args.js';
 import { MAIN_HELP, readVersion, START_HELP } from './help.js';
 import type { StartDeps } from './start.js';
 import { configFromOptions, runStart } from './start.js';
+import { IamCliError, isIamCommand, runIam } from './iam.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -25,6 +26,15 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   const stdout = deps.stdout ?? ((t: string) => void process.stdout.write(t));
   const stderr = deps.stderr ?? ((t: string) => void process.stderr.write(t));
   try {
+    if (isIamCommand(argv)) {
+      try {
+        return await runIam(argv, stdout);
+      } catch (err) {
+        if (!(err instanceof IamCliError)) throw err;
+        stderr(`tributary: ${err.message}\n`);
+        return EXIT_FAILURE;
+      }
+    }
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':

@@ -26,8 +26,6 @@ export class ConfigError extends Error {
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-/** What the listeners support today. */
-const SUPPORTED_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT'];
 
 export interface Listener {
   /** Listener name, upper case (PLAINTEXT, CLIENT, ...). */
@@ -62,6 +60,8 @@ type Layer = Map<string, Setting>;
 
 const DEFINITIONS = new Map<string, ConfigDefinition>(BROKER_CONFIG_DEFINITIONS.map((d) => [d.name, d]));
 const LISTENER_PREFIX = /^listener\.name\.([^.]+)\.(.+)$/;
+/** listener.name.<listener>.<mechanism>.{sasl.jaas.config,connections.max.reauth.ms}: Kafka's per-listener, per-mechanism settings. */
+const LISTENER_MECHANISM_CONFIG = /^(plain|scram-sha-256|scram-sha-512|oauthbearer)\.(sasl\.jaas\.config|connections\.max\.reauth\.ms)$/;
 const SENSITIVE_SUFFIX = /(password|jaas\.config|keystore\.key|certificate\.chain|truststore\.certificates|secret\.key)$/;
 
 /** The definition of a broker property, including `listener.name.<listener>.<config>` overrides. */
@@ -73,7 +73,7 @@ export function brokerConfigDefinition(name: string): ConfigDefinition | undefin
   const base = DEFINITIONS.get(m[2] as string);
   const type = base?.type ?? (SENSITIVE_SUFFIX.test(m[2] as string) ? 'password' : 'string');
   return {
-    name, type, default: null, dynamic: 'per-broker', implemented: false,
+    name, type, default: null, dynamic: 'per-broker', implemented: base?.implemented ?? LISTENER_MECHANISM_CONFIG.test(m[2] as string),
     doc: `Override of ${m[2]} for listener ${m[1]}.`,
     ...(base?.validator !== undefined ? { validator: base.validator } : {}),
   };
@@ -194,9 +194,6 @@ function parseListenerUris(property: string, text: string, protocols: Map<string
     if (protocol === undefined) {
       throw new ConfigError(`Listener ${name} in ${property} has no security protocol: add ${name}:PLAINTEXT to listener.security.protocol.map`, property);
     }
-    if (!SUPPORTED_PROTOCOLS.includes(protocol)) {
-      throw new ConfigError(`Listener ${name} in ${property} uses security protocol ${protocol}, which is not supported yet (only PLAINTEXT is)`, property);
-    }
     out.push({ name, host, port, securityProtocol: protocol });
   }
   return out;
@@ -241,6 +238,7 @@ export class BrokerConfig {
       .map((l) => (l.host === '' ? { ...l, host: '0.0.0.0' } : l));
     if (this.listeners.length === 0) throw new ConfigError('listeners must name at least one broker listener, such as PLAINTEXT://127.0.0.1:9092', 'listeners');
     this.advertisedListeners = this.resolveAdvertised(protocols, controllerNames);
+    this.checkInterBrokerListener();
     this.httpHost = this.string('http.host');
     this.httpPort = this.int('http.port');
     this.checkConsumerGroupBounds();
@@ -307,6 +305,19 @@ export class BrokerConfig {
       }
     }
     return advertised.map((l) => (l.host === '' ? { ...l, host: hostname() } : l));
+  }
+
+  /** As Kafka: inter.broker.listener.name must be an advertised listener, and excludes security.inter.broker.protocol. */
+  private checkInterBrokerListener(): void {
+    const name = this.optional('inter.broker.listener.name');
+    if (typeof name !== 'string' || name.trim() === '') return;
+    if (this.isSet('security.inter.broker.protocol')) {
+      throw new ConfigError('Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.', 'inter.broker.listener.name');
+    }
+    const upper = name.trim().toUpperCase();
+    if (!this.advertisedListeners.some((l) => l.name === upper)) {
+      throw new ConfigError(`inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${this.advertisedListeners.map((l) => l.name).join(',')}`, 'inter.broker.listener.name');
+    }
   }
 
   private explicit(name: string): Setting | undefined {

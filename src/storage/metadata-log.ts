@@ -34,6 +34,50 @@ export interface TopicRecord {
   createdAt: number;
 }
 
+/** One SCRAM credential as stored: base64 of the salt and keys (never the password). */
+export interface ScramCredentialRecord {
+  user: string;
+  mechanism: string;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
+}
+
+/** A service account (Confluent Cloud's IAM v2): a principal that API keys authenticate as. */
+export interface ServiceAccountRecord {
+  id: string;
+  displayName: string;
+  description: string;
+  createdAt: number;
+}
+
+/** An API key: SASL/PLAIN username; its secret is kept only as a salted HMAC-SHA-256. */
+export interface ApiKeyRecord {
+  key: string;
+  /** The service account (or user) id the key authenticates as. */
+  owner: string;
+  displayName: string;
+  description: string;
+  /** base64 */
+  salt: string;
+  /** base64 of HMAC-SHA-256(salt, secret) */
+  secretHash: string;
+  createdAt: number;
+}
+
+/** One ACL binding as stored (Kafka's numeric codes). */
+export interface AclRecord {
+  id: string;
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
 export type MetadataRecord =
   | { type: 'cluster'; clusterId: string }
   | ({ type: 'topic' } & TopicRecord)
@@ -41,7 +85,16 @@ export type MetadataRecord =
   | { type: 'topic-configs'; name: string; configs: Record<string, string> }
   | { type: 'partition-count'; name: string; partitionCount: number }
   | { type: 'broker-configs'; configs: Record<string, string> }
-  | { type: 'producer-ids'; blockEnd: number };
+  | { type: 'producer-ids'; blockEnd: number }
+  /** One AlterUserScramCredentials request's changes, applied together. */
+  | { type: 'scram-credentials'; upsert: ScramCredentialRecord[]; remove: { user: string; mechanism: string }[] }
+  | ({ type: 'service-account' } & ServiceAccountRecord)
+  /** Deleting a service account deletes its API keys with it. */
+  | { type: 'service-account-delete'; id: string }
+  | ({ type: 'api-key' } & ApiKeyRecord)
+  | { type: 'api-key-delete'; key: string }
+  /** One CreateAcls or DeleteAcls request's changes (ids of removed bindings). */
+  | { type: 'acls'; add: AclRecord[]; remove: string[] };
 
 /** An error with the Kafka error code a handler should answer. */
 export class MetadataError extends Error {
@@ -112,6 +165,13 @@ export class MetadataStore {
   private topicsById = new Map<string, TopicRecord>();
   private _brokerConfigs: Record<string, string> = {};
   private _producerIdBlockEnd = 0;
+  /** user -> mechanism -> credential. */
+  private scram = new Map<string, Map<string, ScramCredentialRecord>>();
+  private serviceAccounts = new Map<string, ServiceAccountRecord>();
+  private apiKeys = new Map<string, ApiKeyRecord>();
+  /** ACL bindings by id, in creation order. */
+  private aclsById = new Map<string, AclRecord>();
+  private aclList: AclRecord[] | null = null;
   /** Records of types this version does not know, kept for compaction. */
   private unknownRecords: Record<string, unknown>[] = [];
   private closed = false;
@@ -215,6 +275,40 @@ export class MetadataStore {
       case 'producer-ids':
         this._producerIdBlockEnd = Math.max(this._producerIdBlockEnd, record.blockEnd);
         return;
+      case 'scram-credentials':
+        for (const r of record.remove) {
+          const byMechanism = this.scram.get(r.user);
+          byMechanism?.delete(r.mechanism);
+          if (byMechanism?.size === 0) this.scram.delete(r.user);
+        }
+        for (const c of record.upsert) {
+          let byMechanism = this.scram.get(c.user);
+          if (byMechanism === undefined) this.scram.set(c.user, (byMechanism = new Map()));
+          byMechanism.set(c.mechanism, { ...c });
+        }
+        return;
+      case 'service-account': {
+        const { type: _type, ...account } = record;
+        this.serviceAccounts.set(account.id, account);
+        return;
+      }
+      case 'service-account-delete':
+        this.serviceAccounts.delete(record.id);
+        for (const [key, k] of this.apiKeys) if (k.owner === record.id) this.apiKeys.delete(key);
+        return;
+      case 'api-key': {
+        const { type: _type, ...apiKey } = record;
+        this.apiKeys.set(apiKey.key, apiKey);
+        return;
+      }
+      case 'api-key-delete':
+        this.apiKeys.delete(record.key);
+        return;
+      case 'acls':
+        for (const id of record.remove) this.aclsById.delete(id);
+        for (const a of record.add) this.aclsById.set(a.id, { ...a });
+        this.aclList = null;
+        return;
       default:
         this.unknownRecords.push(record as unknown as Record<string, unknown>);
     }
@@ -226,6 +320,11 @@ export class MetadataStore {
     for (const t of this.topicsByName.values()) out.push({ type: 'topic', ...t });
     if (Object.keys(this._brokerConfigs).length > 0) out.push({ type: 'broker-configs', configs: this._brokerConfigs });
     if (this._producerIdBlockEnd > 0) out.push({ type: 'producer-ids', blockEnd: this._producerIdBlockEnd });
+    const credentials = [...this.scram.values()].flatMap((m) => [...m.values()]);
+    if (credentials.length > 0) out.push({ type: 'scram-credentials', upsert: credentials, remove: [] });
+    for (const a of this.serviceAccounts.values()) out.push({ type: 'service-account', ...a });
+    for (const k of this.apiKeys.values()) out.push({ type: 'api-key', ...k });
+    if (this.aclsById.size > 0) out.push({ type: 'acls', add: [...this.aclsById.values()], remove: [] });
     out.push(...this.unknownRecords);
     return out;
   }
@@ -361,6 +460,68 @@ export class MetadataStore {
   /** Replaces the dynamic broker configs with `configs`. */
   setBrokerConfigs(configs: Record<string, string>): void {
     this.append({ type: 'broker-configs', configs: { ...configs } });
+  }
+
+  scramCredential(user: string, mechanism: string): ScramCredentialRecord | undefined {
+    const c = this.scram.get(user)?.get(mechanism);
+    return c === undefined ? undefined : { ...c };
+  }
+
+  scramCredentials(): ScramCredentialRecord[] {
+    return [...this.scram.values()].flatMap((m) => [...m.values()].map((c) => ({ ...c })));
+  }
+
+  /** Durably applies SCRAM credential upserts and removals as one record. */
+  alterScramCredentials(upsert: ScramCredentialRecord[], remove: { user: string; mechanism: string }[]): void {
+    this.append({ type: 'scram-credentials', upsert: upsert.map((c) => ({ ...c })), remove: remove.map((r) => ({ ...r })) });
+  }
+
+  // ------------------------------------------------------- service accounts, API keys
+
+  listServiceAccounts(): ServiceAccountRecord[] {
+    return [...this.serviceAccounts.values()].map((a) => ({ ...a }));
+  }
+
+  getServiceAccount(id: string): ServiceAccountRecord | undefined {
+    const a = this.serviceAccounts.get(id);
+    return a === undefined ? undefined : { ...a };
+  }
+
+  /** Creates or updates a service account, durably. */
+  putServiceAccount(account: ServiceAccountRecord): void {
+    this.append({ type: 'service-account', ...account });
+  }
+
+  deleteServiceAccount(id: string): void {
+    this.append({ type: 'service-account-delete', id });
+  }
+
+  listApiKeys(): ApiKeyRecord[] {
+    return [...this.apiKeys.values()].map((k) => ({ ...k }));
+  }
+
+  getApiKey(key: string): ApiKeyRecord | undefined {
+    const k = this.apiKeys.get(key);
+    return k === undefined ? undefined : { ...k };
+  }
+
+  putApiKey(apiKey: ApiKeyRecord): void {
+    this.append({ type: 'api-key', ...apiKey });
+  }
+
+  deleteApiKey(key: string): void {
+    this.append({ type: 'api-key-delete', key });
+  }
+
+  /** Every ACL binding; the same array until the next change (the authorizer reads it on every decision). */
+  acls(): AclRecord[] {
+    this.aclList ??= [...this.aclsById.values()].map((a) => Object.freeze({ ...a }));
+    return this.aclList;
+  }
+
+  /** Durably adds and removes ACL bindings as one record. */
+  alterAcls(add: AclRecord[], remove: string[]): void {
+    this.append({ type: 'acls', add: add.map((a) => ({ ...a })), remove: [...remove] });
   }
 
   private requireTopic(name: string): TopicRecord {

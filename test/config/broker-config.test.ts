@@ -217,8 +217,11 @@ test('listeners: parsing, protocol map, IPv6, errors', () => {
     { name: 'PLAINTEXT', host: '0.0.0.0', port: 9094, securityProtocol: 'PLAINTEXT' },
   ]);
   assert.equal(c.advertisedListeners[1]?.host, hostname(), 'a wildcard host advertises this machine');
-  configError(() => loadBrokerConfig({ overrides: ['listeners=SSL://:9093'] }), /SSL, which is not supported yet \(only PLAINTEXT is\)/, 'listeners');
-  configError(() => loadBrokerConfig({ overrides: ['listeners=SASL_PLAINTEXT://:9093'] }), /not supported yet/);
+  const secure = loadBrokerConfig({ overrides: ['listeners=SSL://:9093,SASL_PLAINTEXT://h:9094,EXT://:9095', 'listener.security.protocol.map=EXT:SASL_SSL,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT'] });
+  assert.deepEqual(secure.listeners.map((l) => `${l.name}:${l.securityProtocol}`), ['SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'EXT:SASL_SSL']);
+  assert.equal(loadBrokerConfig({ overrides: ['listeners=A://:1,B://:2', 'listener.security.protocol.map=A:PLAINTEXT,B:SSL', 'inter.broker.listener.name=b'] }).listeners.length, 2);
+  configError(() => loadBrokerConfig({ overrides: ['listeners=A://:1', 'listener.security.protocol.map=A:PLAINTEXT', 'inter.broker.listener.name=B'] }), /inter\.broker\.listener\.name must be a listener name defined in advertised\.listeners/);
+  configError(() => loadBrokerConfig({ overrides: ['inter.broker.listener.name=PLAINTEXT', 'security.inter.broker.protocol=PLAINTEXT'] }), /Only one of inter\.broker\.listener\.name and security\.inter\.broker\.protocol/);
   configError(() => loadBrokerConfig({ overrides: ['listeners=CLIENT://:9093'] }), /Listener CLIENT in listeners has no security protocol/);
   configError(() => loadBrokerConfig({ overrides: ['listeners=localhost:9092'] }), /is not of the form NAME:\/\/host:port/);
   configError(() => loadBrokerConfig({ overrides: ['listeners=PLAINTEXT://:70000'] }), /port 70000/);

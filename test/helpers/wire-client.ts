@@ -4,6 +4,7 @@
 // by position and checks their correlation ids, sends hostile bytes as they
 // are, and notices when the server closes the connection.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
   API_BY_KEY, ApiKey,
   type ApiVersionsRequestInput, type ApiVersionsResponse,
@@ -159,6 +160,26 @@ export class WireClient {
         reject(err);
       });
       socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new WireClient(socket));
+      });
+    });
+  }
+
+  /** Connects over TLS (SSL and SASL_SSL listeners); rejects when the handshake fails. */
+  static connectTls(host: string, port: number, options: TlsConnectionOptions, timeoutMs = 5000): Promise<WireClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ host, port, ...options });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no TLS session with ${host}:${port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.once('secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new WireClient(socket));

@@ -53,6 +53,14 @@ const IMPLEMENTED = [
   { apiKey: ApiKey.DescribeProducers, minVersion: 0, maxVersion: 0 },
   { apiKey: ApiKey.DescribeTransactions, minVersion: 0, maxVersion: 0 },
   { apiKey: ApiKey.ListTransactions, minVersion: 0, maxVersion: 1 },
+  // SASL and SCRAM credentials (issue 5); Kafka lists them on every listener.
+  { apiKey: ApiKey.SaslHandshake, minVersion: 0, maxVersion: 1 },
+  { apiKey: ApiKey.SaslAuthenticate, minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.DescribeUserScramCredentials, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.AlterUserScramCredentials, minVersion: 0, maxVersion: 0 },
+  { apiKey: ApiKey.DescribeAcls, minVersion: 0, maxVersion: 3 },
+  { apiKey: ApiKey.CreateAcls, minVersion: 0, maxVersion: 3 },
+  { apiKey: ApiKey.DeleteAcls, minVersion: 0, maxVersion: 3 },
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 let broker: EmbeddedBroker;

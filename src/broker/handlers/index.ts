@@ -41,6 +41,13 @@ import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { describeTransactionsHandler } from './describe-transactions.js';
 import { describeProducersHandler } from './describe-producers.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { createAclsHandler } from './create-acls.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
 
 export const HANDLERS: readonly ApiHandler[] = [
   produceHandler,
@@ -82,4 +89,11 @@ export const HANDLERS: readonly ApiHandler[] = [
   listTransactionsHandler,
   describeTransactionsHandler,
   describeProducersHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
 ];

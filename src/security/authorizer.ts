@@ -1,0 +1,107 @@
+// The one authorization decision (ARCHITECTURE.md, principle 7), with the
+// semantics of Kafka's StandardAuthorizer: super.users may do everything; a
+// DENY that matches wins over any ALLOW; READ, WRITE, DELETE and ALTER imply
+// DESCRIBE and ALTER_CONFIGS implies DESCRIBE_CONFIGS; a resource no ACL
+// applies to is allowed only with allow.everyone.if.no.acl.found. ACLs are
+// kept in the metadata log.
+
+import { randomUUID } from 'node:crypto';
+import {
+  AclOperation, AclPermissionType, filterMatches, PatternType, WILDCARD_HOST, WILDCARD_PRINCIPAL, WILDCARD_RESOURCE,
+  type AclBinding, type AclBindingFilter,
+} from './acl.js';
+import { principalToString, type KafkaPrincipal } from './principal.js';
+
+/** A stored binding with its id (for deletion). */
+export interface StoredAcl extends AclBinding {
+  id: string;
+}
+
+/** What the authorizer needs of the metadata log. */
+export interface AclLog {
+  acls(): StoredAcl[];
+  alterAcls(add: StoredAcl[], remove: string[]): void;
+}
+
+export interface AuthorizerSettings {
+  /** super.users, as principal strings ("User:admin"). */
+  superUsers: ReadonlySet<string>;
+  allowEveryoneIfNoAclFound: boolean;
+}
+
+const IMPLIES_DESCRIBE: ReadonlySet<number> = new Set([AclOperation.READ, AclOperation.WRITE, AclOperation.DELETE, AclOperation.ALTER]);
+
+/** Parses super.users: principals separated by semicolons. */
+export function parseSuperUsers(text: string | null): Set<string> {
+  return new Set((text ?? '').split(';').map((s) => s.trim()).filter((s) => s !== ''));
+}
+
+export class Authorizer {
+  constructor(
+    private readonly log: AclLog,
+    readonly settings: AuthorizerSettings,
+  ) {}
+
+  /** May `principal` connecting from `host` perform `operation` on the resource? */
+  authorize(principal: KafkaPrincipal, host: string, operation: number, resourceType: number, resourceName: string): boolean {
+    const who = principalToString(principal);
+    if (this.settings.superUsers.has(who)) return true;
+    let anyAclForResource = false;
+    let allowed = false;
+    for (const acl of this.log.acls()) {
+      if (acl.resourceType !== resourceType || !patternApplies(acl, resourceName)) continue;
+      anyAclForResource = true;
+      if (acl.principal !== who && acl.principal !== WILDCARD_PRINCIPAL) continue;
+      if (acl.host !== host && acl.host !== WILDCARD_HOST) continue;
+      if (acl.permissionType === AclPermissionType.DENY) {
+        if (acl.operation === operation || acl.operation === AclOperation.ALL) return false;
+        continue;
+      }
+      if (operationAllowedBy(acl.operation, operation)) allowed = true;
+    }
+    return anyAclForResource ? allowed : this.settings.allowEveryoneIfNoAclFound;
+  }
+
+  describe(filter: AclBindingFilter): StoredAcl[] {
+    return this.log.acls().filter((a) => filterMatches(filter, a));
+  }
+
+  /** Adds bindings (an identical existing binding is kept, not duplicated). */
+  create(bindings: AclBinding[]): void {
+    const existing = this.log.acls();
+    const add: StoredAcl[] = [];
+    for (const b of bindings) {
+      if ([...existing, ...add].some((e) => sameBinding(e, b))) continue;
+      add.push({ ...b, id: randomUUID() });
+    }
+    if (add.length > 0) this.log.alterAcls(add, []);
+  }
+
+  /** Deletes what each filter matches; returns the deleted bindings per filter. */
+  delete(filters: AclBindingFilter[]): StoredAcl[][] {
+    const acls = this.log.acls();
+    const removed = new Set<string>();
+    const perFilter = filters.map((f) => acls.filter((a) => filterMatches(f, a)));
+    for (const list of perFilter) for (const a of list) removed.add(a.id);
+    if (removed.size > 0) this.log.alterAcls([], [...removed]);
+    return perFilter;
+  }
+}
+
+function patternApplies(acl: AclBinding, resourceName: string): boolean {
+  if (acl.patternType === PatternType.LITERAL) return acl.resourceName === resourceName || acl.resourceName === WILDCARD_RESOURCE;
+  if (acl.patternType === PatternType.PREFIXED) return resourceName.startsWith(acl.resourceName);
+  return false;
+}
+
+function operationAllowedBy(aclOperation: number, requested: number): boolean {
+  if (aclOperation === AclOperation.ALL || aclOperation === requested) return true;
+  if (requested === AclOperation.DESCRIBE) return IMPLIES_DESCRIBE.has(aclOperation);
+  if (requested === AclOperation.DESCRIBE_CONFIGS) return aclOperation === AclOperation.ALTER_CONFIGS;
+  return false;
+}
+
+function sameBinding(a: AclBinding, b: AclBinding): boolean {
+  return a.resourceType === b.resourceType && a.resourceName === b.resourceName && a.patternType === b.patternType
+    && a.principal === b.principal && a.host === b.host && a.operation === b.operation && a.permissionType === b.permissionType;
+}
