@@ -41,7 +41,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   // Loads __consumer_offsets in the background; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
   void groupCoordinator.start();
 
-  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'));
+  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'), config.long('connections.max.idle.ms'));
   let http: HttpServer | null = null;
   try {
     for (const listener of config.listeners) {

@@ -27,6 +27,8 @@ export class KafkaServer {
     private readonly broker: Broker,
     private readonly router: RequestRouter,
     private readonly maxRequestBytes: number,
+    /** connections.max.idle.ms: a connection with no bytes in or out for this long is closed. */
+    private readonly idleTimeoutMs = 600_000,
   ) {}
 
   get listeners(): readonly BoundListener[] {
@@ -37,6 +39,14 @@ export class KafkaServer {
     const server = createServer((socket) => {
       const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed));
       this.connections.add(c);
+      // As Kafka's Selector does: idle means no socket activity at all, so a client trickling a
+      // request in a byte at a time stays, while one that went quiet (even mid-frame) is dropped.
+      if (this.idleTimeoutMs > 0) {
+        socket.setTimeout(this.idleTimeoutMs, () => {
+          log.debug('closing idle connection (connections.max.idle.ms)', { connection: c.describe(), idleMs: this.idleTimeoutMs });
+          c.destroy();
+        });
+      }
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
