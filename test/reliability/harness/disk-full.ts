@@ -1,14 +1,16 @@
 // A full disk: the broker's data directory on a size-limited tmpfs (needs
-// root, or CAP_SYS_ADMIN, to mount). Producers write until the space is gone;
+// root, or CAP_SYS_ADMIN, to mount; without, every write of the broker fails
+// with an injected ENOSPC once it has stored as much, enospc-preload.ts). Producers write until the space is gone;
 // then every produce must get an error code (KAFKA_STORAGE_ERROR, as Kafka
 // answers) rather than a dropped connection or a dead broker; everything
 // acknowledged before must read back byte for byte with valid CRCs; once space
 // returns (the tmpfs is grown) produces succeed again at the next offset, and
 // a SIGKILL + restart after all that loses nothing acknowledged.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ApiKey, ErrorCode } from '../../../src/protocol/generated/index.js';
 import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.js';
 import { LOG_OVERHEAD, computeBatchCrc, readBatchHeader } from '../../../src/protocol/records/batch.js';
@@ -16,14 +18,21 @@ import { startBrokerProcess, type BrokerProcess } from '../../helpers/broker-pro
 import { WireClient } from '../../helpers/wire-client.js';
 import { brokerServes, errorLines } from './live-fuzz.js';
 
-export interface TmpfsMount {
+/** Where the broker's data goes, and how the disk gets full and gets room again. */
+export interface FullDisk {
+  kind: 'tmpfs' | 'injected ENOSPC';
   dir: string;
-  resize(megabytes: number): void;
+  /** Environment for the broker process (the ENOSPC preload when injecting). */
+  env: NodeJS.ProcessEnv;
+  /** Whether the producers fill it themselves (tmpfs) or fill() must be called. */
+  fillsByItself: boolean;
+  fill(): void;
+  makeRoom(): void;
   release(): void;
 }
 
-/** Mounts a tmpfs of `megabytes`; throws with the reason when this process may not mount. */
-export function mountTmpfs(megabytes: number): TmpfsMount {
+/** A tmpfs of `megabytes`; throws with the reason when this process may not mount. */
+export function mountTmpfs(megabytes: number): FullDisk {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-full-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { stdio: 'pipe' });
@@ -33,8 +42,9 @@ export function mountTmpfs(megabytes: number): TmpfsMount {
     throw new Error(`cannot mount a size-limited tmpfs (root or CAP_SYS_ADMIN is needed): ${stderr || (err as Error).message}`);
   }
   return {
-    dir,
-    resize: (mb) => { execFileSync('mount', ['-o', `remount,size=${mb}m`, dir], { stdio: 'pipe' }); },
+    kind: 'tmpfs', dir, env: {}, fillsByItself: true,
+    fill: () => {},
+    makeRoom: () => { execFileSync('mount', ['-o', `remount,size=${megabytes * 4}m`, dir], { stdio: 'pipe' }); },
     release: () => {
       try {
         execFileSync('umount', [dir], { stdio: 'pipe' });
@@ -45,7 +55,23 @@ export function mountTmpfs(megabytes: number): TmpfsMount {
   };
 }
 
+/** A plain directory whose broker fails every write with ENOSPC while a flag file exists (enospc-preload.ts). */
+export function injectedEnospc(): FullDisk {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-full-'));
+  const flagFile = join(dir, 'disk-is-full');
+  const preload = pathToFileURL(fileURLToPath(new URL('./enospc-preload.js', import.meta.url))).href;
+  return {
+    kind: 'injected ENOSPC', dir, fillsByItself: false,
+    env: { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${preload}`.trim(), TRIBUTARY_TEST_ENOSPC_FLAG: flagFile },
+    fill: () => writeFileSync(flagFile, ''),
+    makeRoom: () => rmSync(flagFile, { force: true }),
+    release: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 export interface DiskFullResult {
+  /** tmpfs when one could be mounted, else injected ENOSPC (and why). */
+  mode: string;
   tmpfsMiB: number;
   acknowledgedBatches: number;
   acknowledgedBytes: number;
@@ -125,16 +151,24 @@ async function verifyAcked(b: BrokerProcess, acked: readonly Acked[], failures: 
   }
 }
 
-export async function runDiskFull(megabytes = 16): Promise<DiskFullResult> {
-  const mount = mountTmpfs(megabytes);
+export async function runDiskFull(megabytes = 16, forceInjected = false): Promise<DiskFullResult> {
+  let mount: FullDisk;
+  let mode = 'tmpfs';
+  try {
+    if (forceInjected) throw new Error('injection asked for');
+    mount = mountTmpfs(megabytes);
+  } catch (err) {
+    mount = injectedEnospc();
+    mode = `injected ENOSPC (${(err as Error).message})`;
+  }
   const result: DiskFullResult = {
-    tmpfsMiB: megabytes, acknowledgedBatches: 0, acknowledgedBytes: 0, errorsWhileFull: {}, closedWhileFull: 0,
+    mode, tmpfsMiB: megabytes, acknowledgedBatches: 0, acknowledgedBytes: 0, errorsWhileFull: {}, closedWhileFull: 0,
     offsetCommitWhileFull: '', createTopicWhileFull: '', stopWhileFullExitCode: null, restartWhileFullMs: 0, producedAfterSpaceReturned: 0, restartAfterKillMs: 0, failures: [],
   };
   const dataDir = join(mount.dir, 'data');
   let b: BrokerProcess | null = null;
   try {
-    b = await startBrokerProcess({ dataDir, args: ['--override', 'log.segment.bytes=4194304'] });
+    b = await startBrokerProcess({ dataDir, env: mount.env, args: ['--override', 'log.segment.bytes=4194304'] });
     let c = await WireClient.connect(b.host, b.port);
     const created = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], timeoutMs: 5000 });
     if (created.topics[0]!.errorCode !== ErrorCode.NONE) throw new Error(`create ${TOPIC}: ${created.topics[0]!.errorMessage}`);
@@ -154,6 +188,8 @@ export async function runDiskFull(megabytes = 16): Promise<DiskFullResult> {
         consecutiveErrors++;
         continue;
       }
+      // Injected: the disk is "full" after a good start (as much as a 16 MiB tmpfs holds).
+      if (!mount.fillsByItself && acked.length === 300) mount.fill();
       if (r.errorCode === ErrorCode.NONE) {
         if (consecutiveErrors > 0) result.failures.push('a produce succeeded between refusals while the disk was full');
         acked.push({ partition, offset: r.baseOffset, payload: Buffer.from(batchPayload(r.batch)) });
@@ -201,18 +237,18 @@ export async function runDiskFull(megabytes = 16): Promise<DiskFullResult> {
     result.stopWhileFullExitCode = await b.stop();
     const t1 = Date.now();
     try {
-      b = await startBrokerProcess({ dataDir });
+      b = await startBrokerProcess({ dataDir, env: mount.env });
       result.restartWhileFullMs = Date.now() - t1;
     } catch (err) {
       result.failures.push(`the broker does not start on a full disk: ${(err as Error).message.slice(0, 2000)}`);
-      mount.resize(megabytes * 4);
-      b = await startBrokerProcess({ dataDir });
+      mount.makeRoom();
+      b = await startBrokerProcess({ dataDir, env: mount.env });
     }
     await verifyAcked(b, acked, result.failures, 'restarted while full');
     c = await WireClient.connect(b.host, b.port);
 
     // Space returns: produces succeed again, at the offsets right after the acknowledged ones.
-    if (result.restartWhileFullMs > 0) mount.resize(megabytes * 4);
+    if (result.restartWhileFullMs > 0) mount.makeRoom();
     for (let i = 0; i < 10; i++) {
       const partition = seq % PARTITIONS;
       const r = await produceOne(c, partition, seq++);
@@ -234,7 +270,7 @@ export async function runDiskFull(megabytes = 16): Promise<DiskFullResult> {
     const errorsBefore = errorLines(b.output());
     await b.kill();
     const t0 = Date.now();
-    b = await startBrokerProcess({ dataDir });
+    b = await startBrokerProcess({ dataDir, env: mount.env });
     result.restartAfterKillMs = Date.now() - t0;
     await verifyAcked(b, acked, result.failures, 'after SIGKILL and restart');
     // ERROR lines are expected while full (failed appends are logged as errors); none after.
