@@ -42,7 +42,7 @@ interface Report {
   liveFuzz?: LiveFuzzStats;
   crashLoops?: CrashLoopResult[];
   resources?: { connections: ConnectionsResult; slowClients: SlowClientsResult; idle: IdleResult; oversized: OversizedResult; partitions: PartitionsResult };
-  diskFull?: DiskFullResult | { error: string };
+  diskFull?: (DiskFullResult | { error: string })[];
   failures: string[];
   elapsedMs: number;
 }
@@ -161,19 +161,18 @@ function markdown(r: Report): string {
       ['RSS before / after create / after restart', `${p.rssBeforeMiB.toFixed(0)} / ${p.rssAfterCreateMiB.toFixed(0)} / ${p.rssAfterRestartMiB.toFixed(0)} MiB; ${p.brokerFds} fds`],
     ]));
   }
-  if (r.diskFull) {
-    out.push('', '## Full disk', '');
-    if ('error' in r.diskFull) out.push(`Not run: ${r.diskFull.error}`);
-    else {
-      const d = r.diskFull;
-      out.push(table([
-        ['tmpfs size', `${d.tmpfsMiB} MiB`], ['acknowledged before full', `${d.acknowledgedBatches} batches, ${(d.acknowledgedBytes / 2 ** 20).toFixed(1)} MiB`],
-        ['produces while full answered', JSON.stringify(d.errorsWhileFull)], ['connections lost while full', d.closedWhileFull],
-        ['OffsetCommit while full', d.offsetCommitWhileFull], ['CreateTopics while full', d.createTopicWhileFull],
-        ['SIGTERM while full: exit code; restart', `${d.stopWhileFullExitCode}; ${d.restartWhileFullMs} ms`],
-        ['produced after space returned', d.producedAfterSpaceReturned], ['restart after SIGKILL', `${d.restartAfterKillMs} ms`],
-      ]));
+  for (const d of r.diskFull ?? []) {
+    if ('error' in d) {
+      out.push('', '## Full disk', '', `Not run: ${d.error}`);
+      continue;
     }
+    out.push('', `## Full disk: ${d.mode}`, '', table([
+      ['acknowledged before full', `${d.acknowledgedBatches} batches, ${(d.acknowledgedBytes / 2 ** 20).toFixed(1)} MiB`],
+      ['produces while full answered', JSON.stringify(d.errorsWhileFull)], ['connections lost while full', d.closedWhileFull],
+      ['OffsetCommit while full', d.offsetCommitWhileFull], ['CreateTopics while full', d.createTopicWhileFull],
+      ['SIGTERM while full: exit code; restart', `${d.stopWhileFullExitCode}; ${d.restartWhileFullMs} ms`],
+      ['produced after space returned', d.producedAfterSpaceReturned], ['restart after SIGKILL', `${d.restartAfterKillMs} ms`],
+    ]));
   }
   out.push('');
   return out.join('\n');
@@ -211,13 +210,18 @@ async function main(): Promise<void> {
   }
   if (only.has('resources')) await resources(report);
   if (only.has('disk')) {
-    say(`full disk: ${FIGURES.diskMiB} MiB tmpfs`);
-    try {
-      report.diskFull = await runDiskFull(FIGURES.diskMiB);
-      report.failures.push(...report.diskFull.failures.map((f) => `disk full: ${f}`));
-    } catch (err) {
-      report.diskFull = { error: err instanceof Error ? err.message : String(err) };
-      report.failures.push(`disk full: ${report.diskFull.error}`);
+    report.diskFull = [];
+    for (const injected of [false, true]) {
+      say(`full disk: ${injected ? 'every write failing with an injected ENOSPC' : `${FIGURES.diskMiB} MiB tmpfs`}`);
+      try {
+        const r = await runDiskFull(FIGURES.diskMiB, injected);
+        report.diskFull.push(r);
+        report.failures.push(...r.failures.map((f) => `disk full (${r.mode}): ${f}`));
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        report.diskFull.push({ error });
+        report.failures.push(`disk full: ${error}`);
+      }
     }
   }
   report.elapsedMs = Date.now() - started;
