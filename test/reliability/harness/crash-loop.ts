@@ -32,10 +32,12 @@ export interface CrashLoopOptions {
   rate: number;
   seed: number;
   log?: (line: string) => void;
+  /** Called on the data directory before the final verification (to check that the checks can fail). */
+  tamper?: (dataDir: string, topic: string) => void;
 }
 
 export interface CrashLoopResult {
-  options: Omit<CrashLoopOptions, 'log'>;
+  options: Omit<CrashLoopOptions, 'log' | 'tamper'>;
   cycles: number;
   produced: number;
   acked: number;
@@ -208,21 +210,35 @@ async function readPartition(c: WireClient, topic: string, p: number, failures: 
     }
     const buf = part.records ?? Buffer.alloc(0);
     let pos = 0;
+    let parsed = 0;
     while (buf.length - pos >= 61) {
       const h = readBatchHeader(buf, pos);
       const size = h.batchLength + LOG_OVERHEAD;
       if (pos + size > buf.length) break;
       batches++;
-      if (computeBatchCrc(buf, pos, size) !== h.crc) failures.push(`${topic}-${p}: batch at offset ${h.baseOffset} has a bad CRC`);
-      for (const r of decodeRecords(buf.subarray(pos, pos + size))) {
-        const [vp, vs] = (r.value?.toString('utf8') ?? '').split(':').map(Number);
-        if (vp !== p || !Number.isInteger(vs)) failures.push(`${topic}-${p}: offset ${r.offset} holds a record of another partition or shape: ${r.value?.toString('utf8')}`);
-        records.push({ offset: r.offset, seq: vs! });
+      if (computeBatchCrc(buf, pos, size) !== h.crc) {
+        // Its records are not to be trusted (nor, perhaps, decodable): they count as missing.
+        failures.push(`${topic}-${p}: batch at offset ${h.baseOffset} has a bad CRC`);
+      } else {
+        try {
+          for (const r of decodeRecords(buf.subarray(pos, pos + size))) {
+            const [vp, vs] = (r.value?.toString('utf8') ?? '').split(':').map(Number);
+            if (vp !== p || !Number.isInteger(vs)) failures.push(`${topic}-${p}: offset ${r.offset} holds a record of another partition or shape: ${r.value?.toString('utf8')}`);
+            records.push({ offset: r.offset, seq: vs! });
+          }
+        } catch (err) {
+          failures.push(`${topic}-${p}: batch at offset ${h.baseOffset} does not decode: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
       offset = h.baseOffset + h.lastOffsetDelta + 1;
       pos += size;
+      parsed++;
     }
-    if (offset >= Number(part.highWatermark) || buf.length === 0) break;
+    if (offset >= Number(part.highWatermark)) break;
+    if (parsed === 0) {
+      failures.push(`${topic}-${p}: no complete batch at offset ${offset}, below the high watermark ${part.highWatermark}`);
+      break;
+    }
   }
   return { records, batches };
 }
@@ -231,7 +247,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
   const log = opts.log ?? (() => {});
   const random = seededRandom(opts.seed);
   const started = Date.now();
-  const { log: _log, ...options } = opts;
+  const { log: _log, tamper: _tamper, ...options } = opts;
   const result: CrashLoopResult = {
     options, cycles: 0, produced: 0, acked: 0, deliveryErrors: 0, recordsInLog: 0, batchesChecked: 0, duplicates: 0,
     commitsAcked: 0, commitChecks: 0, restartMs: [], failures: [], elapsedMs: 0,
@@ -295,6 +311,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
 
     // Verify against a fresh start of the broker, as a reader after the last crash would see it.
     await broker.stop();
+    opts.tamper?.(dataDir, topic);
     broker = await startBrokerProcess({ dataDir, args: [...overrides, '--kafka-port', String(port)] });
     const acks = driver.acks;
     await withClient(broker, async (c) => {
