@@ -38,6 +38,8 @@ interface Report {
   startedAt: string;
   machine: { host: string; cpus: number; memoryGiB: number; node: string; fdLimit: { soft: string; hard: string } };
   figures: typeof FIGURES;
+  /** fast-check / kill-timing seeds of this run, to repeat it (failures also carry the offending bytes). */
+  seeds: Record<string, number>;
   decoderFuzz?: DecoderFuzzStats;
   liveFuzz?: LiveFuzzStats;
   crashLoops?: CrashLoopResult[];
@@ -69,7 +71,7 @@ async function fuzzLive(report: Report): Promise<void> {
       rssBytes: () => rssOfPid(child.pid!),
       errors: () => errorLines(b.output()),
     }, allSeeds(2), {
-      numInputs: FIGURES.liveInputs, seed: Date.now() % 1_000_000, burstSize: 250,
+      numInputs: FIGURES.liveInputs, seed: (report.seeds['liveFuzz'] = Date.now() % 1_000_000), burstSize: 250,
       // Mutated CreateTopics legitimately create up to 10,000 partitions each (~26 KiB apiece):
       // the limit catches runaway growth; tight claims are checked by the npm test.
       rssGrowthLimitBytes: 2 * 1024 ** 3,
@@ -184,13 +186,14 @@ async function main(): Promise<void> {
   const report: Report = {
     startedAt: new Date().toISOString(),
     machine: { host: hostname(), cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, fdLimit: fdLimits() },
-    figures: FIGURES, failures: [], elapsedMs: 0,
+    figures: FIGURES, seeds: {}, failures: [], elapsedMs: 0,
   };
   if (only.has('fuzz')) {
     say(`decoder fuzz: ${FIGURES.decoderInputs} inputs`);
     const seeds = allSeeds(3);
     say(`${goldenSeeds().length} captured requests, ${seeds.length} seeds in all`);
-    report.decoderFuzz = runDecoderFuzz(seeds, { numRuns: FIGURES.decoderInputs, seed: Date.now() % 1_000_000 });
+    report.seeds['decoderFuzz'] = Date.now() % 1_000_000;
+    report.decoderFuzz = runDecoderFuzz(seeds, { numRuns: FIGURES.decoderInputs, seed: report.seeds['decoderFuzz'] });
     report.failures.push(...report.decoderFuzz.failures.map((f) => `decoder fuzz: ${f.signature} [${f.seedId}] ${f.frameHex.slice(0, 300)}`));
   }
   if (only.has('live')) {
