@@ -230,7 +230,9 @@ async function main(): Promise<void> {
   report.elapsedMs = Date.now() - started;
   const dir = join(repoRoot(), 'reliability', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${report.startedAt.slice(0, 10)}-${report.machine.host}`);
+  // A partial run (--only) gets its own name, so it never replaces the day's full report.
+  const parts = only.size === PARTS.length ? '' : `-${[...only].join('-')}`;
+  const base = join(dir, `${report.startedAt.slice(0, 10)}-${report.machine.host}${parts}`);
   writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(`${base}.md`, markdown(report));
   say(`${report.failures.length} failures; report in ${base}.md and .json`);
