@@ -76,7 +76,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   void groupCoordinator.start();
   void transactionCoordinator.start();
 
-  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'));
+  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'), config.long('connections.max.idle.ms'));
   let http: HttpServer | null = null;
   try {
     for (const listener of config.listeners) {

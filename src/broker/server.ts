@@ -39,6 +39,8 @@ export class KafkaServer {
     private readonly broker: Broker,
     private readonly router: RequestRouter,
     private readonly maxRequestBytes: number,
+    /** connections.max.idle.ms: a connection with no bytes in or out for this long is closed. */
+    private readonly idleTimeoutMs = 600_000,
   ) {}
 
   get listeners(): readonly BoundListener[] {
@@ -69,6 +71,14 @@ export class KafkaServer {
     const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal, sasl);
     describe = () => c.describe();
     this.connections.add(c);
+    // As Kafka's Selector does: idle means no socket activity at all, so a client trickling a
+    // request in a byte at a time stays, while one that went quiet (even mid-frame) is dropped.
+    if (this.idleTimeoutMs > 0) {
+      socket.setTimeout(this.idleTimeoutMs, () => {
+        log.debug('closing idle connection (connections.max.idle.ms)', { connection: c.describe(), idleMs: this.idleTimeoutMs });
+        c.destroy();
+      });
+    }
   }
 
   private tlsServer(spec: ListenerSpec, security: ListenerSecurity): Server {

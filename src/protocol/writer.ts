@@ -7,6 +7,8 @@
 const INITIAL_SIZE = 256;
 /** Byte fields at least this long are referenced, not copied. */
 const ZERO_COPY_THRESHOLD = 4096;
+/** 2^63: the first double past the int64 range. */
+const INT64_OVERFLOW = 2 ** 63;
 
 export class Writer {
   private buf: Buffer;
@@ -74,6 +76,14 @@ export class Writer {
   /** int64 from a JS number; exact for safe integers. */
   int64(v: number): void {
     this.ensure(8);
+    // Reader.int64 rounds the largest int64s (Long.MAX_VALUE, a common sentinel) to the
+    // double 2^63, one past the int64 range: such a value goes back out as Long.MAX_VALUE.
+    if (v >= INT64_OVERFLOW) {
+      this.buf.writeInt32BE(0x7fffffff, this.pos);
+      this.buf.writeUInt32BE(0xffffffff, this.pos + 4);
+      this.pos += 8;
+      return;
+    }
     const hi = Math.floor(v / 4294967296);
     this.buf.writeInt32BE(hi, this.pos);
     this.buf.writeUInt32BE(v - hi * 4294967296, this.pos + 4);

@@ -18,7 +18,7 @@ import { decompressionLimit, targetCodec } from '../protocol/records/compression
 import { createLogger } from '../observability/logger.js';
 import { LogManager } from './log-manager.js';
 import { validateRecords } from './log-validator.js';
-import { MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
+import { MetadataError, MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
 import type { PartitionLog } from './partition-log.js';
 import type { ReadOptions, TopicPartition } from './types.js';
 
@@ -125,9 +125,31 @@ export class LocalPartitionStore implements PartitionStore {
       // Like Kafka, a validate-only creation answers with an id of its own that is never used.
       return { errorCode: ErrorCode.NONE, topic: { name: req.name, topicId: randomUuid(), partitionCount: req.partitions, configs: req.configs, internal: isInternalTopic(req.name) } };
     }
-    const record = this.metadata.createTopic(req.name, req.partitions, req.configs);
+    let record: TopicRecord;
+    try {
+      record = this.metadata.createTopic(req.name, req.partitions, req.configs);
+    } catch (err) {
+      if (err instanceof MetadataError) throw err;
+      // The metadata log could not be written (a full disk): nothing was created.
+      log.warn('could not write the metadata record of a new topic', { topic: req.name, error: err });
+      return failure(ErrorCode.KAFKA_STORAGE_ERROR, `Could not write the metadata of topic '${req.name}': ${err instanceof Error ? err.message : String(err)}`);
+    }
     const logConfig = logConfigFor(this.config, record.configs);
-    for (let p = 0; p < record.partitionCount; p++) await this.logs.createLog({ topic: record.name, partition: p }, logConfig);
+    try {
+      for (let p = 0; p < record.partitionCount; p++) await this.logs.createLog({ topic: record.name, partition: p }, logConfig);
+    } catch (err) {
+      // Out of file descriptors (EMFILE) or space: take the topic back rather than leave it
+      // with fewer logs than partitions, and tell the client why.
+      log.warn('could not create the logs of a new topic; removing it', { topic: record.name, partitions: record.partitionCount, error: err });
+      try {
+        this.metadata.deleteTopic(record.name);
+        await this.logs.deleteLogs(record.name);
+      } catch (cleanupError) {
+        log.error('could not remove a half-created topic', { topic: record.name, error: cleanupError });
+      }
+      const reason = err instanceof Error ? err.message : String(err);
+      return failure(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the logs of topic '${record.name}': ${reason}`);
+    }
     log.info('created topic', { topic: record.name, partitions: record.partitionCount, topicId: record.topicId });
     return { errorCode: ErrorCode.NONE, topic: topicInfo(record) };
   }
@@ -307,7 +329,17 @@ export class LocalPartitionStore implements PartitionStore {
       const logConfig = logConfigFor(this.config, t.configs);
       const from = t.partitionCount;
       // The logs first: once the count is durable, clients may produce to the new partitions.
-      for (let p = from; p < count; p++) await this.logs.createLog({ topic: name, partition: p }, logConfig);
+      try {
+        for (let p = from; p < count; p++) await this.logs.createLog({ topic: name, partition: p }, logConfig);
+      } catch (err) {
+        // The count stays as it was; the logs opened for it are closed again (out of descriptors,
+        // keeping them would starve everything else).
+        log.warn('could not create the logs of new partitions', { topic: name, from, to: count, error: err });
+        for (let p = from; p < count; p++) {
+          await this.logs.dropLog({ topic: name, partition: p }).catch((e: unknown) => log.warn('could not remove a partition log', { topic: name, partition: p, error: e }));
+        }
+        return failure(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the logs of the new partitions of '${name}': ${err instanceof Error ? err.message : String(err)}`);
+      }
       this.metadata.setPartitionCount(name, count);
       log.info('added partitions', { topic: name, from, to: count });
       return { errorCode: ErrorCode.NONE };

@@ -210,6 +210,15 @@ export class LogManager {
     return this.openLog(tp, config);
   }
 
+  /** Closes and removes the log of one partition (a creation that could not complete). */
+  async dropLog(tp: TopicPartition): Promise<void> {
+    const k = key(tp);
+    const l = this.logs.get(k);
+    if (l === undefined) return;
+    this.logs.delete(k);
+    await l.delete();
+  }
+
   getLog(tp: TopicPartition): PartitionLog | undefined {
     return this.logs.get(key(tp));
   }

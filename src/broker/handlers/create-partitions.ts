@@ -1,6 +1,7 @@
 // CreatePartitions, v0-3: grows a topic's partition count (never shrinks it,
 // INVALID_PARTITIONS as in Kafka). Manual assignments may only name this
 // broker, one replica per new partition. validate_only checks without changing.
+// More than 10,000 added partitions in one request is POLICY_VIOLATION, as for CreateTopics.
 
 import {
   ApiKey, ErrorCode,
@@ -9,6 +10,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
+import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST } from './create-topics.js';
 
 async function createOne(broker: Broker, t: CreatePartitionsRequestCreatePartitionsTopic, validateOnly: boolean): Promise<CreatePartitionsResponseCreatePartitionsTopicResultInput> {
   const fail = (errorCode: ErrorCode, errorMessage: string | null) => ({ name: t.name, errorCode, errorMessage });
@@ -45,6 +47,13 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {
+    // KAFKA-19673: the CreateTopics cap applies to the partitions a request adds.
+    let added = 0;
+    for (const t of req.topics) added += Math.max(0, t.count - (ctx.broker.store.getTopic(t.name)?.partitionCount ?? t.count));
+    if (added > MAX_PARTITIONS_PER_REQUEST) {
+      const names = [...new Set(req.topics.map((t) => t.name))];
+      return { throttleTimeMs: 0, results: names.map((name) => ({ name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_PARTITIONS_MESSAGE })) };
+    }
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsResponseCreatePartitionsTopicResultInput[] = [];

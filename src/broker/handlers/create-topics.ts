@@ -1,6 +1,7 @@
 // CreateTopics, v0-7. Replication factor 1 (or -1, the default, KIP-464) is the
 // only one a single broker can honour; others get Kafka's
 // INVALID_REPLICATION_FACTOR. Manual assignments may only name this broker.
+// More than 10,000 partitions in one request is POLICY_VIOLATION (KAFKA-17870).
 // v5+ returns the created topic's partitions and configs; v7 its id.
 
 import {
@@ -71,11 +72,36 @@ async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, v
   };
 }
 
+/**
+ * Kafka 4's cap on the partitions one CreateTopics request may create
+ * (KAFKA-17870; the controller's MAX_PARTITIONS_PER_BATCH). Without it one
+ * request claiming 2^31-1 partitions would have the broker create logs until
+ * it runs out of file descriptors and memory.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+export const EXCESSIVE_PARTITIONS_MESSAGE = 'Excessively large number of partitions per request.';
+
+/** Partitions the request would create: explicit counts, assignments, or the broker default for -1. */
+function requestedPartitions(topics: readonly CreateTopicsRequestCreatableTopic[], defaultPartitions: number): number {
+  let total = 0;
+  for (const t of topics) {
+    if (t.assignments.length > 0) total += t.assignments.length;
+    else if (t.numPartitions === -1) total += defaultPartitions;
+    else if (t.numPartitions > 0) total += t.numPartitions;
+  }
+  return total;
+}
+
 export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
   async handle(req, ctx) {
+    if (requestedPartitions(req.topics, ctx.broker.settings.numPartitions) > MAX_PARTITIONS_PER_REQUEST) {
+      // Kafka fails the whole request, every topic with the same error.
+      const names = [...new Set(req.topics.map((t) => t.name))];
+      return { throttleTimeMs: 0, topics: names.map((name) => fail(name, ErrorCode.POLICY_VIOLATION, EXCESSIVE_PARTITIONS_MESSAGE)) };
+    }
     const seen = new Set<string>();
     const duplicates = new Set<string>();
     for (const t of req.topics) (seen.has(t.name) ? duplicates : seen).add(t.name);

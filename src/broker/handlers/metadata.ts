@@ -55,8 +55,9 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
       for (const t of store.listTopics()) topics.push(describeTopic(broker, t));
     } else {
       for (const requested of req.topics!) {
-        // A topic id, when given, wins over the name (as in Kafka).
-        if (requested.name === null || requested.name === '' || requested.topicId !== UUID_ZERO) {
+        // A topic id, when given, wins over the name (as in Kafka). Before v12 the response
+        // cannot carry the null name of an unknown id: an empty name there is just an invalid name.
+        if (requested.name === null || requested.topicId !== UUID_ZERO || (version >= 12 && requested.name === '')) {
           const byId = requested.topicId === UUID_ZERO ? undefined : store.getTopicById(requested.topicId);
           if (byId === undefined) {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
