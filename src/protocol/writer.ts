@@ -3,12 +3,11 @@
 // Small fields go into a growing scratch buffer; large byte fields (record
 // sets in Fetch responses) are kept as separate chunks so the stored bytes
 // reach the socket without being copied into the response.
+import { writeInt64 } from './int64.js';
 
 const INITIAL_SIZE = 256;
 /** Byte fields at least this long are referenced, not copied. */
 const ZERO_COPY_THRESHOLD = 4096;
-/** 2^63: the first double past the int64 range. */
-const INT64_OVERFLOW = 2 ** 63;
 
 export class Writer {
   private buf: Buffer;
@@ -73,20 +72,10 @@ export class Writer {
     this.pos += 4;
   }
 
-  /** int64 from a JS number; exact for safe integers. */
+  /** int64 from a JS number; exact for safe integers (see int64.ts for the 2^63 case). */
   int64(v: number): void {
     this.ensure(8);
-    // Reader.int64 rounds the largest int64s (Long.MAX_VALUE, a common sentinel) to the
-    // double 2^63, one past the int64 range: such a value goes back out as Long.MAX_VALUE.
-    if (v >= INT64_OVERFLOW) {
-      this.buf.writeInt32BE(0x7fffffff, this.pos);
-      this.buf.writeUInt32BE(0xffffffff, this.pos + 4);
-      this.pos += 8;
-      return;
-    }
-    const hi = Math.floor(v / 4294967296);
-    this.buf.writeInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(v - hi * 4294967296, this.pos + 4);
+    writeInt64(this.buf, this.pos, v);
     this.pos += 8;
   }
 

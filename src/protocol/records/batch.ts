@@ -44,20 +44,8 @@ export const NO_PRODUCER_ID = -1;
 export const NO_SEQUENCE = -1;
 
 
-const TWO_POW_32 = 4294967296;
-
-/** Reads a signed int64 as a JS number (exact below 2^53, which offsets and timestamps are). */
-export function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * TWO_POW_32 + buf.readUInt32BE(pos + 4);
-}
-
-/** Writes a JS integer as a signed int64 (two's complement for negatives). */
-export function writeInt64(buf: Buffer, pos: number, value: number): void {
-  const hi = Math.floor(value / TWO_POW_32);
-  const lo = value - hi * TWO_POW_32;
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(lo, pos + 4);
-}
+export { readInt64, writeInt64 } from '../int64.js';
+import { readInt64, writeInt64 } from '../int64.js';
 
 export interface BatchHeader {
   baseOffset: number;
