@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import { ApiKey, ErrorCode, MetadataRequestMessage } from '../../src/protocol/generated/index.js';
 import { Reader } from '../../src/protocol/reader.js';
 import { Writer } from '../../src/protocol/writer.js';
+import { CompressionCodec } from '../../src/protocol/records/batch.js';
+import { validateRecords } from '../../src/storage/log-validator.js';
+import { buildRecordBatch, fixCrc } from '../helpers/record-batch.js';
 import type { WireClient } from '../helpers/wire-client.js';
 import { assertError, createTopic, uniqueTopic, useBrokerAndClient } from '../integration/support.js';
 
@@ -21,6 +24,17 @@ test('decoder fuzz: an int64 of Long.MAX_VALUE decodes and re-encodes as Long.MA
   const w2 = new Writer();
   w2.int64(2 ** 62);
   assert.equal(w2.toBuffer().toString('hex'), '4000000000000000');
+});
+
+test('decoder fuzz: recompressing a batch whose producer id is Long.MAX_VALUE keeps it (was a RangeError in the batch header writer)', () => {
+  const batch = buildRecordBatch([{ key: 'k', value: 'v' }, { key: 'k2', value: 'v2' }], { producerId: 0, producerEpoch: 0, baseSequence: 0 });
+  Buffer.from('7fffffffffffffff', 'hex').copy(batch, 43);
+  fixCrc(batch);
+  const out = validateRecords(batch, {
+    compacted: false, targetCodec: CompressionCodec.Gzip, levels: {}, maxMessageBytes: 1 << 20, decompressionLimit: 1 << 22, partition: 'regression-0',
+  });
+  assert.ok(out.ok, out.ok ? '' : out.message);
+  if (out.ok) assert.equal(out.records.subarray(43, 51).toString('hex'), '7fffffffffffffff');
 });
 
 test('live fuzz: Metadata v1-11 naming an empty topic answers INVALID_TOPIC_EXCEPTION (was a null name the response cannot carry: ERROR, connection closed)', async () => {
