@@ -1,0 +1,6 @@
+// The schema formats the registry serves, by Confluent's schemaType name.
+
+import { avroFormat } from './avro.js';
+import type { SchemaFormat } from './format.js';
+
+export const FORMATS: SchemaFormat[] = [avroFormat as SchemaFormat];
