@@ -1,0 +1,73 @@
+// KafkaClient: the platform's own Kafka client, what services (Schema
+// Registry, Connect, ...) use instead of storage/ (ARCHITECTURE.md, principle 6).
+// A facade over the cluster view and the per-concept modules.
+
+import { createTopic, deleteTopic, describeTopic, listOffsets, type CreateTopicOptions, type TopicDescription } from './admin.js';
+import { Cluster, parseBootstrap } from './cluster.js';
+import { clientClosed } from './errors.js';
+import { fetchPartition, type FetchOptions, type FetchResult } from './fetch.js';
+import { Partitioner } from './partitioner.js';
+import { ClientProducer, type Producer, type ProducerOptions } from './producer.js';
+
+export interface KafkaClientOptions {
+  /** 'host:port' of one or more brokers. */
+  bootstrap: string[];
+  /** Default 'tributary'. */
+  clientId?: string;
+  /** Default 30 000: bounds each request and the retries of each operation. */
+  requestTimeoutMs?: number;
+}
+
+export class KafkaClient {
+  protected readonly partitioner = new Partitioner();
+  protected readonly producers = new Set<ClientProducer>();
+
+  protected constructor(protected readonly cluster: Cluster) {}
+
+  /** Connects to a bootstrap broker and reads the cluster's metadata. */
+  static async connect(opts: KafkaClientOptions): Promise<KafkaClient> {
+    const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const cluster = new Cluster(parseBootstrap(opts.bootstrap), { clientId: opts.clientId ?? 'tributary', requestTimeoutMs });
+    try {
+      await cluster.retrying('connect', () => cluster.metadata([]));
+    } catch (e) {
+      await cluster.close();
+      throw e;
+    }
+    return new KafkaClient(cluster);
+  }
+
+  /** Flushes the producers, then closes every connection; later calls fail with a KafkaClientError. */
+  async close(): Promise<void> {
+    if (this.cluster.closed) return;
+    await Promise.allSettled([...this.producers].map((p) => p.close()));
+    await this.cluster.close();
+  }
+
+  createTopic(name: string, opts?: CreateTopicOptions): Promise<void> {
+    return createTopic(this.cluster, name, opts);
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return deleteTopic(this.cluster, name);
+  }
+
+  describeTopic(name: string): Promise<TopicDescription | null> {
+    return describeTopic(this.cluster, name);
+  }
+
+  listOffsets(topic: string, partition: number, at: 'earliest' | 'latest' | number): Promise<number> {
+    return listOffsets(this.cluster, topic, partition, at);
+  }
+
+  producer(opts?: ProducerOptions): Producer {
+    if (this.cluster.closed) throw clientClosed('producer');
+    const p = new ClientProducer(this.cluster, this.partitioner, opts);
+    this.producers.add(p);
+    return p;
+  }
+
+  fetch(topic: string, partition: number, offset: number, opts?: FetchOptions): Promise<FetchResult> {
+    return fetchPartition(this.cluster, topic, partition, offset, opts);
+  }
+}
