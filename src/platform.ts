@@ -1,5 +1,6 @@
-// Starts the embedded platform: the partition store, the Kafka listeners and
-// the HTTP server, and stops them in the reverse order.
+// Starts the embedded platform: the partition store, the Kafka listeners, the
+// platform services (Schema Registry) as clients of those listeners, and the
+// HTTP server; stops them in the reverse order.
 
 import type { BrokerConfig } from './config/broker-config.js';
 import { Broker, type AdvertisedListener } from './broker/broker.js';
@@ -8,9 +9,11 @@ import { RequestRouter } from './broker/router.js';
 import { KafkaServer } from './broker/server.js';
 import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
 import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/group-coordinator.js';
-import { healthRoute, startHttpServer, type HttpServer } from './http/server.js';
+import { healthRoute, startHttpServer, type HttpServer, type Route } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { LocalPartitionStore } from './storage/local-store.js';
+import { startSchemaRegistry, type SchemaRegistry } from './registry/index.js';
+import { parseCompatibilityLevel } from './registry/types.js';
 
 const log = createLogger('platform');
 
@@ -43,6 +46,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
 
   const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'));
   let http: HttpServer | null = null;
+  let registry: SchemaRegistry | null = null;
   try {
     for (const listener of config.listeners) {
       const bound = await kafka.listen({ name: listener.name, host: listener.host, port: listener.port });
@@ -53,8 +57,19 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
         port: adv === undefined || adv.port === 0 ? bound.port : adv.port,
       });
     }
-    http = await startHttpServer(config.httpHost, config.httpPort, [healthRoute(() => ({ cluster_id: store.clusterId }))]);
+    const routes: Route[] = [healthRoute(() => ({ cluster_id: store.clusterId }))];
+    if (config.bool('schema.registry.enable')) {
+      registry = await startSchemaRegistry({
+        bootstrap: registryBootstrap(config, advertised),
+        topic: config.string('kafkastore.topic'),
+        prefix: config.string('schema.registry.path.prefix'),
+        defaultCompatibility: parseCompatibilityLevel(config.string('schema.compatibility.level')) ?? 'BACKWARD',
+      });
+      routes.push(registry.route);
+    }
+    http = await startHttpServer(config.httpHost, config.httpPort, routes);
   } catch (err) {
+    await registry?.stop();
     await kafka.close(0);
     groupCoordinator.stop();
     await store.close();
@@ -64,10 +79,12 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // First, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
+      // The services first: they are clients of the listeners closed below.
+      await http?.close();
+      await registry?.stop();
+      // Then the coordinator, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
       groupCoordinator.stop();
       await kafka.close();
-      await http?.close();
       await store.close();
       log.info('stopped cleanly');
     })();
@@ -79,4 +96,15 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     dataDir: config.dataDir,
     stop,
   };
+}
+
+/** kafkastore.bootstrap.servers, or this process's first listener (the registry is a client like any other). */
+function registryBootstrap(config: BrokerConfig, advertised: AdvertisedListener[]): string[] {
+  const configured = config.optional('kafkastore.bootstrap.servers');
+  const list = Array.isArray(configured) ? configured.map(String).filter((s) => s !== '') : [];
+  if (list.length > 0) return list.map((s) => s.replace(/^[A-Z_]+:\/\//, ''));
+  const own = advertised[0];
+  if (own === undefined) throw new Error('the Schema Registry needs a Kafka listener');
+  const host = own.host === '0.0.0.0' || own.host === '::' || own.host === '' ? '127.0.0.1' : own.host;
+  return [`${host}:${own.port}`];
 }

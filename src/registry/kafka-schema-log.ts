@@ -20,6 +20,11 @@ export interface SchemaLogClient {
 
 export interface KafkaSchemaLogOptions {
   topic?: string;
+  /**
+   * Create the topic on the first write rather than on start, so that a platform whose
+   * registry is never used shows no `_schemas` topic (Confluent's creates it on start).
+   */
+  createOnFirstWrite?: boolean;
   /** kafkastore.topic.replication.factor: 1 on a single broker. */
   replicationFactor?: number;
 }
@@ -28,22 +33,36 @@ export class KafkaSchemaLog implements SchemaLog {
   readonly topic: string;
   private producer: ReturnType<SchemaLogClient['producer']> | null = null;
   private closed = false;
+  private exists = false;
+  private readonly lazy: boolean;
 
   constructor(private readonly client: SchemaLogClient, opts: KafkaSchemaLogOptions = {}) {
     this.topic = opts.topic ?? '_schemas';
+    this.lazy = opts.createOnFirstWrite ?? false;
+  }
+
+  /** Whether the topic exists now (checking its partition count when it does). */
+  private async check(): Promise<boolean> {
+    if (this.exists) return true;
+    const existing = await this.client.describeTopic(this.topic);
+    if (existing === null) return false;
+    // Confluent refuses to start on a multi-partition _schemas: ids would not be totally ordered.
+    if (existing.partitions !== 1) throw new Error(`The schema topic ${this.topic} should have exactly 1 partition but has ${existing.partitions}`);
+    this.exists = true;
+    return true;
+  }
+
+  private async create(): Promise<void> {
+    await this.client.createTopic(this.topic, { partitions: 1, configs: { 'cleanup.policy': 'compact' }, ifNotExists: true });
+    this.exists = true;
   }
 
   async ensureTopic(): Promise<void> {
-    const existing = await this.client.describeTopic(this.topic);
-    if (existing !== null) {
-      // Confluent refuses to start on a multi-partition _schemas: ids would not be totally ordered.
-      if (existing.partitions !== 1) throw new Error(`The schema topic ${this.topic} should have exactly 1 partition but has ${existing.partitions}`);
-      return;
-    }
-    await this.client.createTopic(this.topic, { partitions: 1, configs: { 'cleanup.policy': 'compact' }, ifNotExists: true });
+    if (!(await this.check()) && !this.lazy) await this.create();
   }
 
   async append(key: Buffer, value: Buffer | null): Promise<number> {
+    if (!(await this.check())) await this.create();
     this.producer ??= this.client.producer({ idempotent: true, acks: -1 });
     const [result] = await this.producer.send(this.topic, [{ key, value, partition: 0 }]);
     if (result === undefined) throw new Error(`no offset returned for the append to ${this.topic}`);
@@ -52,12 +71,18 @@ export class KafkaSchemaLog implements SchemaLog {
 
   async read(offset: number, maxWaitMs: number): Promise<{ records: LogRecord[]; nextOffset: number }> {
     if (this.closed) return { records: [], nextOffset: offset };
+    if (!(await this.check())) {
+      // Not created yet (by this registry or another one): nothing to read.
+      if (maxWaitMs > 0) await new Promise((resolve) => setTimeout(resolve, maxWaitMs));
+      return { records: [], nextOffset: offset };
+    }
     const r = await this.client.fetch(this.topic, 0, offset, { maxWaitMs, maxBytes: 8 * 1024 * 1024 });
     // After compaction the log may start past `offset`, and records may have gaps: both are fine for replay.
     return { records: r.records.map((x) => ({ offset: x.offset, key: x.key, value: x.value })), nextOffset: Math.max(offset, r.nextOffset) };
   }
 
   async endOffset(): Promise<number> {
+    if (!(await this.check())) return 0;
     return this.client.listOffsets(this.topic, 0, 'latest');
   }
 
