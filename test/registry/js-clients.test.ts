@@ -1,0 +1,125 @@
+// Real registry clients against the platform: @kafkajs/confluent-schema-registry
+// and @confluentinc/schemaregistry register schemas and (de)serialize records
+// that kafkajs produces to Tributary; what one client writes, the other reads.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SchemaRegistry as KafkajsRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import {
+  AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, ProtobufDeserializer, ProtobufSerializer,
+  SchemaRegistryClient, SerdeType,
+} from '@confluentinc/schemaregistry';
+import kafkajs from 'kafkajs';
+import { KafkaClient } from '../../src/client/index.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import { uniqueTopic } from '../compat/clients.js';
+
+const { Kafka, logLevel, Partitioners } = kafkajs;
+
+let broker: EmbeddedBroker;
+let registryUrl: string;
+let client: KafkaClient;
+
+before(async () => {
+  broker = await startEmbeddedBroker();
+  registryUrl = `http://127.0.0.1:${broker.httpPort}`;
+  client = await KafkaClient.connect({ bootstrap: [broker.bootstrap] });
+});
+
+after(async () => {
+  await client?.close();
+  await broker?.stop();
+});
+
+async function produce(topic: string, values: Buffer[]): Promise<void> {
+  const kafka = new Kafka({ clientId: 'sr-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function consume(topic: string, count: number): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  let offset = 0;
+  const deadline = Date.now() + 10_000;
+  while (out.length < count && Date.now() < deadline) {
+    const r = await client.fetch(topic, 0, offset, { maxWaitMs: 200 });
+    for (const rec of r.records) out.push(rec.value!);
+    offset = r.nextOffset;
+  }
+  return out;
+}
+
+const userSchema = {
+  type: 'record', name: 'User', namespace: 'com.example',
+  fields: [{ name: 'name', type: 'string' }, { name: 'age', type: 'int' }, { name: 'email', type: ['null', 'string'], default: null }],
+};
+
+test('@kafkajs/confluent-schema-registry encodes, @confluentinc/schemaregistry decodes (Avro)', async () => {
+  const topic = uniqueTopic('sr-kafkajs-avro');
+  await client.createTopic(topic, { partitions: 1 });
+  const registry = new KafkajsRegistry({ host: registryUrl });
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(userSchema) }, { subject: `${topic}-value` });
+  assert.ok(id > 0);
+  assert.equal(await registry.getLatestSchemaId(`${topic}-value`), id);
+  const users = [{ name: 'ada', age: 36, email: 'ada@example.com' }, { name: 'bob', age: 7, email: null }];
+  await produce(topic, await Promise.all(users.map((u) => registry.encode(id, u))));
+
+  const srClient = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  const deserializer = new AvroDeserializer(srClient, SerdeType.VALUE, {});
+  const values = await consume(topic, users.length);
+  const decoded = await Promise.all(values.map((v) => deserializer.deserialize(topic, v)));
+  assert.deepEqual(decoded.map((d: { name: string; age: number; email: string | null }) => ({ ...d })), users);
+  // And kafkajs's client reads them back too.
+  assert.deepEqual({ ...(await registry.decode(values[0]!)) }, users[0]);
+});
+
+test('@confluentinc/schemaregistry auto-registers and encodes, @kafkajs/confluent-schema-registry decodes (Avro)', async () => {
+  const topic = uniqueTopic('sr-confluent-avro');
+  await client.createTopic(topic, { partitions: 1 });
+  const srClient = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  const id = await srClient.register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(userSchema) });
+  const ser = new AvroSerializer(srClient, SerdeType.VALUE, { useLatestVersion: true });
+  const payload = await ser.serialize(topic, { name: 'cy', age: 40, email: null });
+  assert.equal(payload.readUInt32BE(1), id);
+  await produce(topic, [payload]);
+  const [value] = await consume(topic, 1);
+  const registry = new KafkajsRegistry({ host: registryUrl });
+  assert.deepEqual({ ...(await registry.decode(value!)) }, { name: 'cy', age: 40, email: null });
+
+  // Evolution through the client: a compatible version registers, an incompatible one is refused with 409.
+  const v2 = { ...userSchema, fields: [...userSchema.fields, { name: 'score', type: 'double', default: 0 }] };
+  const id2 = await srClient.register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(v2) });
+  assert.ok(id2 > id);
+  // (a fresh client: the first one caches the latest version it served the serializer)
+  const latest = await new SchemaRegistryClient({ baseURLs: [registryUrl] }).getLatestSchemaMetadata(`${topic}-value`);
+  assert.equal(latest.version, 2);
+  const bad = { ...userSchema, fields: [...userSchema.fields, { name: 'required', type: 'long' }] };
+  await assert.rejects(srClient.register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(bad) }),
+    (e: { status?: number; errorCode?: number }) => e.status === 409);
+  assert.deepEqual(await srClient.getAllVersions(`${topic}-value`), [1, 2]);
+  assert.equal(await srClient.getCompatibility(`${topic}-value`).catch((e: { errorCode?: number }) => e.errorCode), 40408);
+  await srClient.updateCompatibility(`${topic}-value`, 'FULL' as never);
+  assert.equal(await srClient.getCompatibility(`${topic}-value`), 'FULL');
+
+  // kafkajs's client registering an incompatible schema gets its compatibility error.
+  await assert.rejects(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(bad) }, { subject: `${topic}-value` }),
+    (e: Error) => e.name === 'ConfluentSchemaRegistryCompatibilityError');
+});
+
+test('@confluentinc/schemaregistry with autoRegisterSchemas registers the schema it infers', async () => {
+  const topic = uniqueTopic('sr-confluent-auto');
+  const srClient = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  const serializer = new AvroSerializer(srClient, SerdeType.VALUE, { autoRegisterSchemas: true });
+  const payload = await serializer.serialize(topic, { city: 'Oslo', zip: 150 });
+  const id = payload.readUInt32BE(1);
+  const registered = await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`).then((r) => r.json()) as { id: number; schema: string };
+  assert.equal(registered.id, id);
+  const deserializer = new AvroDeserializer(new SchemaRegistryClient({ baseURLs: [registryUrl] }), SerdeType.VALUE, {});
+  assert.deepEqual({ ...(await deserializer.deserialize(topic, payload)) }, { city: 'Oslo', zip: 150 });
+});
+
+export { JsonDeserializer, JsonSerializer, ProtobufDeserializer, ProtobufSerializer };
