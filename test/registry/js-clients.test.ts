@@ -122,4 +122,25 @@ test('@confluentinc/schemaregistry with autoRegisterSchemas registers the schema
   assert.deepEqual({ ...(await deserializer.deserialize(topic, payload)) }, { city: 'Oslo', zip: 150 });
 });
 
-export { JsonDeserializer, JsonSerializer, ProtobufDeserializer, ProtobufSerializer };
+test('@confluentinc/schemaregistry JSON Schema serializer and deserializer round trip through Tributary', async () => {
+  const topic = uniqueTopic('sr-confluent-json');
+  await client.createTopic(topic, { partitions: 1 });
+  const schema = JSON.stringify({
+    $schema: 'http://json-schema.org/draft-07/schema#', title: 'Reading', type: 'object',
+    properties: { sensor: { type: 'string' }, value: { type: 'number' } }, required: ['sensor', 'value'],
+  });
+  const sr = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  const id = await sr.register(`${topic}-value`, { schemaType: 'JSON', schema });
+  const ser = new JsonSerializer(sr, SerdeType.VALUE, { useLatestVersion: true, validate: true });
+  const readings = [{ sensor: 's1', value: 1.5 }, { sensor: 's2', value: -3 }];
+  const payloads = await Promise.all(readings.map((r) => ser.serialize(topic, r)));
+  assert.equal(payloads[0]!.readUInt32BE(1), id);
+  await produce(topic, payloads);
+  const des = new JsonDeserializer(new SchemaRegistryClient({ baseURLs: [registryUrl] }), SerdeType.VALUE, {});
+  const decoded = await Promise.all((await consume(topic, 2)).map((v) => des.deserialize(topic, v)));
+  assert.deepEqual(decoded, readings);
+  // The serializer validates against the registered schema.
+  await assert.rejects(ser.serialize(topic, { sensor: 's3' }));
+});
+
+export { ProtobufDeserializer, ProtobufSerializer };

@@ -81,4 +81,28 @@ test('Avro: Python serializes and produces, JS decodes; JS produces, Python deco
   assert.deepEqual(decoded.map((d: object) => ({ ...d })), expected(3));
 });
 
-export { JsonDeserializer, JsonSerializer, ProtobufDeserializer };
+const JSON_USER = JSON.stringify({
+  $schema: 'http://json-schema.org/draft-07/schema#', title: 'User', type: 'object',
+  properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'],
+});
+
+test('JSON Schema: Python serializes and produces, JS decodes; JS produces, Python decodes', async () => {
+  const fromPython = uniqueTopic('sr-py-json');
+  const fromJs = uniqueTopic('sr-js-json');
+  await client.createTopic(fromPython, { partitions: 1 });
+  await client.createTopic(fromJs, { partitions: 1 });
+  const sr = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  await sr.register(`${fromJs}-value`, { schemaType: 'JSON', schema: JSON_USER });
+  const ser = new JsonSerializer(sr, SerdeType.VALUE, { useLatestVersion: true });
+  await produceValues(fromJs, await Promise.all(expected(3).map((u) => ser.serialize(fromJs, u))));
+
+  const summary = await runPython(['--format', 'json', '--produce-topic', fromPython, '--consume-topic', fromJs, '--count', '3']);
+  assert.deepEqual(summary['consumed'], expected(3));
+  assert.equal((summary['registered'] as { type: string }).type, 'JSON');
+
+  const des = new JsonDeserializer(new SchemaRegistryClient({ baseURLs: [registryUrl] }), SerdeType.VALUE, {});
+  const decoded = await Promise.all((await fetchValues(fromPython, 3)).map((v) => des.deserialize(fromPython, v)));
+  assert.deepEqual(decoded, expected(3));
+});
+
+export { ProtobufDeserializer };

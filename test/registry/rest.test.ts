@@ -182,6 +182,30 @@ test('references: a schema using a named type from another subject', async () =>
   assert.equal(missingRef.body.error_code, 42201);
 });
 
+test('JSON Schema: register, type in the answers, references by $ref name, invalid schemas', async () => {
+  const address = JSON.stringify({ type: 'object', properties: { city: { type: 'string' } }, additionalProperties: false });
+  const a = await call(r.url, 'POST', '/subjects/rest-json-address/versions', { schemaType: 'JSON', schema: address });
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  const customer = JSON.stringify({ type: 'object', properties: { home: { $ref: 'address.json' } } });
+  const refs = [{ name: 'address.json', subject: 'rest-json-address', version: 1 }];
+  const c = await call(r.url, 'POST', '/subjects/rest-json-customer/versions', { schemaType: 'JSON', schema: customer, references: refs });
+  assert.equal(c.status, 200, JSON.stringify(c.body));
+  assert.deepEqual((await call(r.url, 'GET', `/schemas/ids/${c.body.id}`)).body, { schemaType: 'JSON', schema: customer, references: refs });
+  const v = await call(r.url, 'GET', '/subjects/rest-json-customer/versions/1');
+  assert.equal(v.body.schemaType, 'JSON');
+  // Without the reference the $ref cannot be resolved.
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-json-other/versions', { schemaType: 'JSON', schema: customer })).body.error_code, 42201);
+  // Adding a property to an open content model is incompatible under BACKWARD.
+  const grown = JSON.stringify({ type: 'object', properties: { home: { $ref: 'address.json' }, age: { type: 'integer' } } });
+  const refused = await call(r.url, 'POST', '/subjects/rest-json-customer/versions', { schemaType: 'JSON', schema: grown, references: refs });
+  assert.equal(refused.status, 409);
+  assert.match(refused.body.message, /PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL/);
+  for (const bad of ['[1,2]', '{"type": "strin"}', '{"properties": 5}', '{"type": "object", "required": "a"}', 'not json']) {
+    const res = await call(r.url, 'POST', '/subjects/rest-json-bad/versions', { schemaType: 'JSON', schema: bad });
+    assert.equal(res.body.error_code, 42201, bad);
+  }
+});
+
 test('contexts: qualified subjects are listed and keep their own settings', async () => {
   const s = ':.staging:orders-value';
   const res = await call(r.url, 'POST', `/subjects/${encodeURIComponent(s)}/versions`, { schema: user() });

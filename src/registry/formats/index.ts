@@ -2,5 +2,6 @@
 
 import { avroFormat } from './avro.js';
 import type { SchemaFormat } from './format.js';
+import { jsonSchemaFormat } from './json-schema.js';
 
-export const FORMATS: SchemaFormat[] = [avroFormat as SchemaFormat];
+export const FORMATS: SchemaFormat[] = [avroFormat as SchemaFormat, jsonSchemaFormat as SchemaFormat];
