@@ -8,6 +8,8 @@ import {
   AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, ProtobufDeserializer, ProtobufSerializer,
   SchemaRegistryClient, SerdeType,
 } from '@confluentinc/schemaregistry';
+import { create, createFileRegistry, fromBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import kafkajs from 'kafkajs';
 import { KafkaClient } from '../../src/client/index.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
@@ -143,4 +145,35 @@ test('@confluentinc/schemaregistry JSON Schema serializer and deserializer round
   await assert.rejects(ser.serialize(topic, { sensor: 's3' }));
 });
 
-export { ProtobufDeserializer, ProtobufSerializer };
+test('@confluentinc/schemaregistry Protobuf serializer registers the serialized descriptor; the deserializer reads it back', async () => {
+  const topic = uniqueTopic('sr-confluent-protobuf');
+  await client.createTopic(topic, { partitions: 1 });
+  // A message type built at run time from the registry's own serialized form of a .proto text.
+  const text = 'syntax = "proto3";\npackage demo;\nmessage Ping {\n  string from = 1;\n  int64 seq = 2;\n  repeated string tags = 3;\n}\n';
+  const tmp = await fetch(`${registryUrl}/subjects/${topic}-scratch/versions`, {
+    method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schemaType: 'PROTOBUF', schema: text }),
+  }).then((r) => r.json()) as { id: number };
+  const serialized = await fetch(`${registryUrl}/schemas/ids/${tmp.id}?format=serialized`).then((r) => r.json()) as { schema: string };
+  const fdp = fromBinary(FileDescriptorProtoSchema, Buffer.from(serialized.schema, 'base64'));
+  fdp.name = 'ping.proto';
+  const registry = createFileRegistry(fdp, () => undefined);
+  const desc = registry.getMessage('demo.Ping')!;
+  assert.ok(desc !== undefined);
+
+  const sr = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  const ser = new ProtobufSerializer(sr, SerdeType.VALUE, { autoRegisterSchemas: true });
+  ser.registry.add(desc);
+  const msg = create(desc, { from: 'js', seq: 7n, tags: ['a', 'b'] });
+  const payload = await ser.serialize(topic, msg);
+  await produce(topic, [payload]);
+  const registered = await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`).then((r) => r.json()) as { schemaType: string; schema: string };
+  assert.equal(registered.schemaType, 'PROTOBUF');
+  assert.match(registered.schema, /message Ping \{/);
+
+  const des = new ProtobufDeserializer(new SchemaRegistryClient({ baseURLs: [registryUrl] }), SerdeType.VALUE, {});
+  const [value] = await consume(topic, 1);
+  const decoded = await des.deserialize(topic, value!) as { from: string; seq: bigint; tags: string[] };
+  assert.equal(decoded.from, 'js');
+  assert.equal(decoded.seq, 7n);
+  assert.deepEqual(decoded.tags, ['a', 'b']);
+});

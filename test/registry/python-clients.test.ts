@@ -105,4 +105,26 @@ test('JSON Schema: Python serializes and produces, JS decodes; JS produces, Pyth
   assert.deepEqual(decoded, expected(3));
 });
 
-export { ProtobufDeserializer };
+test('Protobuf: Python serializes and produces, JS decodes; JS produces with the same schema, Python decodes', async () => {
+  const fromPython = uniqueTopic('sr-py-protobuf');
+  const fromJs = uniqueTopic('sr-js-protobuf');
+  await client.createTopic(fromPython, { partitions: 1 });
+  await client.createTopic(fromJs, { partitions: 1 });
+
+  const summary = await runPython(['--format', 'protobuf', '--produce-topic', fromPython, '--count', '3']);
+  assert.equal((summary['registered'] as { type: string }).type, 'PROTOBUF');
+  const des = new ProtobufDeserializer(new SchemaRegistryClient({ baseURLs: [registryUrl] }), SerdeType.VALUE, {});
+  const values = await fetchValues(fromPython, 3);
+  const decoded = await Promise.all(values.map((v) => des.deserialize(fromPython, v))) as { name: string; age: number }[];
+  assert.deepEqual(decoded.map((d) => ({ name: d.name, age: d.age })), expected(3));
+
+  // The JS side produces the same payload framing under its own subject (the registered schema reused by id).
+  const id = values[0]!.readUInt32BE(1);
+  await fetch(`${registryUrl}/subjects/${fromJs}-value/versions`, {
+    method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify(await fetch(`${registryUrl}/schemas/ids/${id}`).then((r) => r.json())),
+  });
+  await produceValues(fromJs, values);
+  const back = await runPython(['--format', 'protobuf', '--consume-topic', fromJs, '--count', '3']);
+  assert.deepEqual(back['consumed'], expected(3));
+});

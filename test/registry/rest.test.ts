@@ -206,6 +206,36 @@ test('JSON Schema: register, type in the answers, references by $ref name, inval
   }
 });
 
+test('Protobuf: text and serialized forms, imports as references, invalid schemas', async () => {
+  const common = 'syntax = "proto3";\npackage shop;\nmessage Money { int64 cents = 1; string currency = 2; }\n';
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-pb-money/versions', { schemaType: 'PROTOBUF', schema: common })).status, 200);
+  const order = 'syntax = "proto3";\npackage shop;\nimport "money.proto";\nimport "google/protobuf/timestamp.proto";\n'
+    + 'message Order {\n  string id = 1;\n  Money total = 2;\n  google.protobuf.Timestamp at = 3;\n  map<string, int32> counts = 4;\n}\n';
+  const refs = [{ name: 'money.proto', subject: 'rest-pb-money', version: 1 }];
+  const reg = await call(r.url, 'POST', '/subjects/rest-pb-order/versions', { schemaType: 'PROTOBUF', schema: order, references: refs });
+  assert.equal(reg.status, 200, JSON.stringify(reg.body));
+  const got = await call(r.url, 'GET', `/schemas/ids/${reg.body.id}`);
+  assert.equal(got.body.schemaType, 'PROTOBUF');
+  assert.deepEqual(got.body.references, refs);
+  assert.match(got.body.schema, /message Order \{/);
+  assert.match(got.body.schema, /\.shop\.Money total = 2;/);
+  // The serialized form is a FileDescriptorProto; registering it finds the same schema.
+  const serialized = await call(r.url, 'GET', `/schemas/ids/${reg.body.id}?format=serialized`);
+  assert.match(serialized.body.schema, /^[A-Za-z0-9+/]+=*$/);
+  const again = await call(r.url, 'POST', '/subjects/rest-pb-order/versions', { schemaType: 'PROTOBUF', schema: serialized.body.schema, references: refs });
+  assert.deepEqual(again.body, { id: reg.body.id });
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-pb-order', { schemaType: 'PROTOBUF', schema: order, references: refs })).body.version, 1);
+  // A missing import, an unknown type, a syntax error: 42201.
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-pb-bad/versions', { schemaType: 'PROTOBUF', schema: order })).body.error_code, 42201);
+  for (const bad of ['syntax = "proto3"; message A { Missing m = 1; }', 'message A { string a = 1 }', 'message { }', 'AAAA']) {
+    const res = await call(r.url, 'POST', '/subjects/rest-pb-bad/versions', { schemaType: 'PROTOBUF', schema: bad });
+    assert.equal(res.body.error_code, 42201, bad);
+  }
+  // Changing a field's type is refused.
+  const changed = order.replace('string id = 1;', 'int32 id = 1;');
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-pb-order/versions', { schemaType: 'PROTOBUF', schema: changed, references: refs })).status, 409);
+});
+
 test('contexts: qualified subjects are listed and keep their own settings', async () => {
   const s = ':.staging:orders-value';
   const res = await call(r.url, 'POST', `/subjects/${encodeURIComponent(s)}/versions`, { schema: user() });
