@@ -6,6 +6,8 @@ import { createTopic, deleteTopic, describeTopic, listOffsets, type CreateTopicO
 import { Cluster, parseBootstrap } from './cluster.js';
 import { clientClosed } from './errors.js';
 import { fetchPartition, type FetchOptions, type FetchResult } from './fetch.js';
+import { ClassicGroupMember, type GroupMember, type JoinGroupOptions } from './group-member.js';
+import { commitOffsets, fetchOffsets, type CommittedOffset, type OffsetToCommit } from './offsets.js';
 import { Partitioner } from './partitioner.js';
 import { ClientProducer, type Producer, type ProducerOptions } from './producer.js';
 
@@ -21,6 +23,7 @@ export interface KafkaClientOptions {
 export class KafkaClient {
   protected readonly partitioner = new Partitioner();
   protected readonly producers = new Set<ClientProducer>();
+  protected readonly members = new Set<ClassicGroupMember>();
 
   protected constructor(protected readonly cluster: Cluster) {}
 
@@ -37,9 +40,10 @@ export class KafkaClient {
     return new KafkaClient(cluster);
   }
 
-  /** Flushes the producers, then closes every connection; later calls fail with a KafkaClientError. */
+  /** Leaves the groups joined, flushes the producers, then closes every connection; later calls fail with a KafkaClientError. */
   async close(): Promise<void> {
     if (this.cluster.closed) return;
+    await Promise.allSettled([...this.members].map((m) => m.leave()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
     await this.cluster.close();
   }
@@ -69,5 +73,31 @@ export class KafkaClient {
 
   fetch(topic: string, partition: number, offset: number, opts?: FetchOptions): Promise<FetchResult> {
     return fetchPartition(this.cluster, topic, partition, offset, opts);
+  }
+
+  /**
+   * Joins a classic group and resolves once this member has its first
+   * assignment; it then heartbeats in the background and rejoins on every
+   * rebalance until leave() (or close()).
+   */
+  async joinGroup(groupId: string, opts: JoinGroupOptions): Promise<GroupMember> {
+    this.cluster.checkOpen(`JoinGroup ${groupId}`);
+    const m = new ClassicGroupMember(this.cluster, groupId, opts, () => this.members.delete(m));
+    this.members.add(m);
+    try {
+      await m.start();
+    } catch (e) {
+      await m.leave();
+      throw e;
+    }
+    return m;
+  }
+
+  commitOffsets(groupId: string, offsets: OffsetToCommit[]): Promise<void> {
+    return commitOffsets(this.cluster, groupId, offsets);
+  }
+
+  fetchOffsets(groupId: string, topics?: { topic: string; partitions: number[] }[]): Promise<CommittedOffset[]> {
+    return fetchOffsets(this.cluster, groupId, topics);
   }
 }
