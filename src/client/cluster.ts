@@ -92,7 +92,7 @@ export class Cluster {
       });
     } catch (e) {
       const err = e instanceof KafkaClientError ? e : new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, String(e), false);
-      if (err.message.includes(what)) throw err;
+      if (err.message.startsWith(what)) throw err;
       throw new KafkaClientError(err.code, `${what}: ${err.message}`, err.retriable);
     }
   }

@@ -32,7 +32,7 @@ export class KafkaClient {
     const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     const cluster = new Cluster(parseBootstrap(opts.bootstrap), { clientId: opts.clientId ?? 'tributary', requestTimeoutMs });
     try {
-      await cluster.retrying('connect', () => cluster.metadata([]));
+      await cluster.retrying('KafkaClient.connect', () => cluster.metadata([]));
     } catch (e) {
       await cluster.close();
       throw e;

@@ -4,7 +4,8 @@
 // moment createTopic returns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorCode, partitionForKey, type KafkaClient } from '../../src/client/index.js';
+import { createServer } from 'node:net';
+import { ErrorCode, KafkaClient, partitionForKey } from '../../src/client/index.js';
 import { rejectsWith, uniqueTopic, useBrokerAndKafkaClient } from './support.js';
 
 let client: KafkaClient;
@@ -39,6 +40,8 @@ test('records round-trip with keys, null values, headers and timestamps', async 
   assert.deepEqual(res.records[1]!.headers, []);
   assert.ok(Math.abs(res.records[3]!.timestamp - Date.now()) < 60_000, 'a record without a timestamp gets the time of sending');
 
+  const committed = await client.fetch(topic, 0, 0, { isolation: 'read_committed' });
+  assert.deepEqual(committed.records.map((r) => r.offset), [0, 1, 2, 3], 'no transactions: read_committed sees everything');
   // From the middle of a batch: only the records at or after the offset.
   const mid = await client.fetch(topic, 0, 1);
   assert.deepEqual(mid.records.map((r) => r.offset), [1, 2, 3]);
@@ -150,4 +153,18 @@ test('bad inputs are KafkaClientErrors that say what is wrong', async () => {
   await rejectsWith(client.fetch(topic, 0, 100), ErrorCode.OFFSET_OUT_OF_RANGE, new RegExp(`Fetch ${topic}-0 at offset 100: the offset is out of range`));
   await rejectsWith(client.createTopic(topic.replace(/-/g, '/')), ErrorCode.INVALID_TOPIC_EXCEPTION, /INVALID_TOPIC_EXCEPTION/);
   await rejectsWith(client.createTopic('x', { partitions: 0 }), ErrorCode.INVALID_PARTITIONS, /partitions must be a positive integer/);
+  await rejectsWith(client.fetch(topic, 0, 0, { maxBytes: 0 }), ErrorCode.INVALID_FETCH_SIZE, /invalid maxBytes 0/);
+  assert.throws(() => client.producer({ compression: 'brotli' as 'gzip' }), /unknown compression brotli/);
+});
+
+test('an unreachable bootstrap broker fails connect within the request timeout', async () => {
+  // A port that was just free: nothing listens there.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const started = Date.now();
+  await rejectsWith(KafkaClient.connect({ bootstrap: [`127.0.0.1:${port}`], requestTimeoutMs: 500 }), ErrorCode.NETWORK_EXCEPTION, new RegExp(`^KafkaClient.connect: could not connect to 127\\.0\\.0\\.1:${port}`));
+  assert.ok(Date.now() - started < 3000);
+  await rejectsWith(KafkaClient.connect({ bootstrap: ['no-port'] }), ErrorCode.INVALID_REQUEST, /bootstrap entry "no-port" is not host:port/);
 });
