@@ -1,6 +1,7 @@
 // Starts the embedded platform: the partition store, the Kafka listeners and
 // the HTTP server, and stops them in the reverse order.
 
+import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from './config/broker-config.js';
 import { Broker, type AdvertisedListener } from './broker/broker.js';
 import { HANDLERS } from './broker/handlers/index.js';
@@ -18,6 +19,8 @@ export interface RunningPlatform {
   kafka: { name: string; host: string; port: number }[];
   http: { host: string; port: number } | null;
   dataDir: string;
+  /** A connection to the first Kafka listener without TCP, for the platform's own services (a KafkaClient transport). */
+  connectInProcess(): Duplex;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     kafka: kafka.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
     http: { host: http.host, port: http.port },
     dataDir: config.dataDir,
+    connectInProcess: () => kafka.connectInProcess(kafka.listeners[0]!.name),
     stop,
   };
 }

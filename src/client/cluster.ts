@@ -229,7 +229,8 @@ export class Cluster {
     this.topics.delete(name);
   }
 
-  private recentlyCreated(name: string): boolean {
+  /** True for a topic this client created moments ago: the broker asked may not know it yet. */
+  recentlyCreated(name: string): boolean {
     const at = this.createdTopics.get(name);
     return at !== undefined && Date.now() - at < CREATED_TOPIC_GRACE_MS;
   }

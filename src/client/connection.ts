@@ -19,7 +19,15 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
   /** Larger response frames end the connection (a corrupt size prefix must not allocate gigabytes). */
   maxResponseBytes?: number;
+  /**
+   * Opens the byte stream to a broker instead of a TCP connection: the
+   * platform's services use an in-process stream when embedded.
+   */
+  transport?: Transport;
 }
+
+/** Opens a stream to the broker at host:port (which an in-process transport may ignore). */
+export type Transport = (host: string, port: number) => Duplex | Promise<Duplex>;
 
 export interface RequestOptions {
   /** Overrides the connection's request timeout (a Fetch adds its max wait to it). */
@@ -76,9 +84,18 @@ export class BrokerConnection {
     });
   }
 
-  /** Opens a TCP connection and negotiates API versions. */
+  /** Opens a TCP connection (or the configured transport's stream) and negotiates API versions. */
   static async connect(host: string, port: number, opts: ConnectionOptions): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
+    if (opts.transport !== undefined) {
+      let stream: Duplex;
+      try {
+        stream = await opts.transport(host, port);
+      } catch (e) {
+        throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `could not connect to ${address}: ${(e as Error).message}`, true);
+      }
+      return BrokerConnection.over(stream, address, opts);
+    }
     const socket = await new Promise<Duplex>((resolve, reject) => {
       const s = tcpConnect({ host, port });
       const timer = setTimeout(() => {

@@ -4,10 +4,11 @@
 
 import { createTopic, deleteTopic, describeTopic, listOffsets, type CreateTopicOptions, type TopicDescription } from './admin.js';
 import { Cluster, parseBootstrap } from './cluster.js';
+import type { Transport } from './connection.js';
 import { clientClosed } from './errors.js';
 import { fetchPartition, type FetchOptions, type FetchResult } from './fetch.js';
 import { ClassicGroupMember, type GroupMember, type JoinGroupOptions } from './group-member.js';
-import { commitOffsets, fetchOffsets, type CommittedOffset, type OffsetToCommit } from './offsets.js';
+import { commitOffsets, fetchOffsets, type CommittedOffset, type Committer, type OffsetToCommit } from './offsets.js';
 import { Partitioner } from './partitioner.js';
 import { ClientProducer, type Producer, type ProducerOptions } from './producer.js';
 
@@ -18,6 +19,8 @@ export interface KafkaClientOptions {
   clientId?: string;
   /** Default 30 000: bounds each request and the retries of each operation. */
   requestTimeoutMs?: number;
+  /** Opens broker connections some other way than TCP (an embedded platform's in-process streams). */
+  transport?: Transport;
 }
 
 export class KafkaClient {
@@ -30,7 +33,11 @@ export class KafkaClient {
   /** Connects to a bootstrap broker and reads the cluster's metadata. */
   static async connect(opts: KafkaClientOptions): Promise<KafkaClient> {
     const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
-    const cluster = new Cluster(parseBootstrap(opts.bootstrap), { clientId: opts.clientId ?? 'tributary', requestTimeoutMs });
+    const cluster = new Cluster(parseBootstrap(opts.bootstrap), {
+      clientId: opts.clientId ?? 'tributary',
+      requestTimeoutMs,
+      ...(opts.transport !== undefined ? { transport: opts.transport } : {}),
+    });
     try {
       await cluster.retrying('KafkaClient.connect', () => cluster.metadata([]));
     } catch (e) {
@@ -93,8 +100,9 @@ export class KafkaClient {
     return m;
   }
 
-  commitOffsets(groupId: string, offsets: OffsetToCommit[]): Promise<void> {
-    return commitOffsets(this.cluster, groupId, offsets);
+  /** Commits as `member` (its id and generation) when given; otherwise from outside the group (generation -1), which Kafka accepts only while the group has no members. */
+  commitOffsets(groupId: string, offsets: OffsetToCommit[], member?: Committer): Promise<void> {
+    return commitOffsets(this.cluster, groupId, offsets, member);
   }
 
   fetchOffsets(groupId: string, topics?: { topic: string; partitions: number[] }[]): Promise<CommittedOffset[]> {

@@ -1,12 +1,13 @@
 // Committed offsets of a group: OffsetCommit and OffsetFetch at the group's
 // coordinator. A commit from outside any generation (generation -1, no member
 // id) is what Kafka accepts for a group with no active members, as a
-// standalone consumer's commits are.
+// standalone consumer's commits are; a member of an active group commits with
+// its member id and generation.
 
 import { ErrorCode } from '../protocol/generated/index.js';
 import { Apis } from './apis.js';
 import type { Cluster } from './cluster.js';
-import { invalidArgument, responseError } from './errors.js';
+import { KafkaClientError, invalidArgument, responseError } from './errors.js';
 
 export interface OffsetToCommit {
   topic: string;
@@ -30,7 +31,13 @@ function checkGroup(groupId: string, what: string): void {
   if (typeof groupId !== 'string' || groupId === '') throw invalidArgument(ErrorCode.INVALID_GROUP_ID, `${what}: the group id is empty`);
 }
 
-export async function commitOffsets(cluster: Cluster, groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+/** Who commits: a member of the group in its current generation (a GroupMember is one). */
+export interface Committer {
+  memberId: string;
+  generation: number;
+}
+
+export async function commitOffsets(cluster: Cluster, groupId: string, offsets: readonly OffsetToCommit[], member?: Committer): Promise<void> {
   const what = `OffsetCommit for group ${groupId}`;
   checkGroup(groupId, what);
   if (offsets.length === 0) return;
@@ -47,8 +54,8 @@ export async function commitOffsets(cluster: Cluster, groupId: string, offsets: 
     const conn = await cluster.coordinatorFor(groupId);
     const res = await conn.request(Apis.OffsetCommit, {
       groupId,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
+      generationIdOrMemberEpoch: member?.generation ?? -1,
+      memberId: member?.memberId ?? '',
       groupInstanceId: null,
       retentionTimeMs: -1,
       topics: [...byTopic].map(([name, list]) => ({
@@ -60,6 +67,10 @@ export async function commitOffsets(cluster: Cluster, groupId: string, offsets: 
       for (const p of t.partitions) {
         if (p.errorCode === ErrorCode.NONE) continue;
         if (COORDINATOR_ERRORS.has(p.errorCode)) cluster.forgetCoordinator(groupId);
+        // Kafka 4 refuses commits for topics that do not exist; only a topic just created is worth waiting for.
+        if (p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !cluster.recentlyCreated(t.name)) {
+          throw new KafkaClientError(p.errorCode, `${what}: topic partition ${t.name}-${p.partitionIndex} does not exist`, false);
+        }
         throw responseError(p.errorCode, `${what} (${t.name}-${p.partitionIndex})`);
       }
     }

@@ -125,6 +125,8 @@ test('committed offsets read back; unknown partitions have none', async () => {
   await f.client.commitOffsets(groupId, [{ topic, partition: 0, offset: 43 }]);
   assert.deepEqual(await f.client.fetchOffsets(groupId, [{ topic, partitions: [0] }]), [{ topic, partition: 0, offset: 43 }]);
   await rejectsWith(f.client.commitOffsets('', [{ topic, partition: 0, offset: 1 }]), ErrorCode.INVALID_GROUP_ID, /group id is empty/);
+  const missing = uniqueTopic('no-such-topic');
+  await rejectsWith(f.client.commitOffsets(groupId, [{ topic: missing, partition: 0, offset: 1 }]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, new RegExp(`OffsetCommit for group ${groupId}: topic partition ${missing}-0 does not exist`));
 });
 
 test('a closed client refuses every operation with a KafkaClientError', async () => {
