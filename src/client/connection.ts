@@ -166,7 +166,7 @@ export class BrokerConnection {
   }
 
   private send<I, R>(api: ClientApi<I, R>, version: number, input: I, opts: RequestOptions, decode: (r: Reader) => unknown): Promise<R> {
-    if (this.closed || this.closing) return Promise.reject(clientClosed(`${api.name} to ${this.address}`));
+    if (this.closed || this.closing) return Promise.reject(clientClosed(`${api.name} to ${this.address}`, 'connection'));
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = this.nextCorrelationId === 0x7fffffff ? 1 : this.nextCorrelationId + 1;
     let frame: Buffer;

@@ -106,6 +106,10 @@ test('a topic is usable right after createTopic, and describeTopic and deleteTop
   assert.match(d.topicId, /^[A-Za-z0-9_-]{22}$/);
   assert.equal(d.configs?.['cleanup.policy'], 'compact');
   await client.createTopic(topic, { partitions: 1, ifNotExists: true });
+  // Without a partition count, the broker's num.partitions (1 here).
+  const byDefault = uniqueTopic('client-default-partitions');
+  await client.createTopic(byDefault);
+  assert.equal((await client.describeTopic(byDefault))?.partitions, 1);
   await rejectsWith(client.createTopic(topic), ErrorCode.TOPIC_ALREADY_EXISTS, new RegExp(`CreateTopics ${topic}.*TOPIC_ALREADY_EXISTS`));
   await client.deleteTopic(topic);
   assert.equal(await client.describeTopic(topic), null);
@@ -124,6 +128,25 @@ test('acks=1 and acks=0 producers write too', async () => {
   for (let i = 0; i < 50 && res.records.length < 2; i++) res = await client.fetch(topic, 0, 0, { maxWaitMs: 100 });
   assert.deepEqual(res.records.map((r) => r.value?.toString()), ['one', 'zero']);
   assert.throws(() => client.producer({ acks: 1, idempotent: true }), /idempotent producer needs acks=-1/);
+});
+
+test('sends not awaited keep their call order per partition, and flush waits for every one', async () => {
+  const topic = uniqueTopic('client-order');
+  await client.createTopic(topic, { partitions: 2 });
+  const producer = client.producer({ compression: 'lz4' });
+  const settled: number[] = [];
+  // The first send also fetches the topic's metadata: later ones must not overtake it.
+  for (let i = 0; i < 40; i++) {
+    void producer.send(topic, [{ key: null, value: Buffer.from(`m${i}`), partition: i % 2 }]).then(() => settled.push(i));
+  }
+  await producer.flush();
+  assert.equal(settled.length, 40, 'flush resolved after every send');
+  for (const p of [0, 1]) {
+    const res = await client.fetch(topic, p, 0);
+    assert.deepEqual(res.records.map((r) => r.value?.toString()), Array.from({ length: 20 }, (_, n) => `m${2 * n + p}`));
+  }
+  await producer.close();
+  await rejectsWith(producer.send(topic, [{ key: null, value: null }]), ErrorCode.NETWORK_EXCEPTION, new RegExp(`Produce to ${topic}: the producer is closed`));
 });
 
 test('fetch waits up to maxWaitMs for new records', async () => {
