@@ -63,6 +63,8 @@ export class BrokerConnection {
   private readonly pending = new Map<number, Pending>();
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Where the frame being received ends (size prefix included); -1 until its size is known. */
+  private frameEnd = -1;
   private closing = false;
   private readonly closedPromise: Promise<void>;
 
@@ -109,6 +111,7 @@ export class BrokerConnection {
       s.once('connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
+        s.on('error', () => {}); // until the connection's own handler is attached
         s.setNoDelay(true);
         resolve(s);
       });
@@ -271,20 +274,26 @@ export class BrokerConnection {
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (this.buffered >= 4) {
-      const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      this.chunks = [head];
-      const size = head.readInt32BE(0);
-      const max = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      if (size < 4 || size > max) {
-        this.protocolFailure(`response frame size ${size} is outside 4..${max}`);
-        return;
+    for (;;) {
+      if (this.frameEnd < 0) {
+        if (this.buffered < 4) return;
+        if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        const size = this.chunks[0]!.readInt32BE(0);
+        const max = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+        if (size < 4 || size > max) {
+          this.protocolFailure(`response frame size ${size} is outside 4..${max}`);
+          return;
+        }
+        this.frameEnd = 4 + size;
       }
-      if (head.length < 4 + size) return;
-      const frame = head.subarray(4, 4 + size);
-      const rest = head.subarray(4 + size);
+      // Chunks are joined once the whole frame is there, not on every chunk of a large response.
+      if (this.buffered < this.frameEnd) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const frame = all.subarray(4, this.frameEnd);
+      const rest = all.subarray(this.frameEnd);
       this.chunks = rest.length > 0 ? [rest] : [];
       this.buffered = rest.length;
+      this.frameEnd = -1;
       this.onFrame(frame);
       if (this.closed) return;
     }

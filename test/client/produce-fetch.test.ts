@@ -149,6 +149,21 @@ test('sends not awaited keep their call order per partition, and flush waits for
   await rejectsWith(producer.send(topic, [{ key: null, value: null }]), ErrorCode.NETWORK_EXCEPTION, new RegExp(`Produce to ${topic}: the producer is closed`));
 });
 
+test('large records: a response of many socket reads decodes whole', async () => {
+  const topic = uniqueTopic('client-large');
+  await client.createTopic(topic, { partitions: 1 });
+  const producer = client.producer();
+  const big = (i: number): Buffer => Buffer.alloc(900_000, i + 1);
+  for (let i = 0; i < 4; i++) await producer.send(topic, [{ key: Buffer.from(`big-${i}`), value: big(i) }]);
+  const res = await client.fetch(topic, 0, 0, { maxBytes: 8 * 1024 * 1024 });
+  assert.equal(res.records.length, 4);
+  res.records.forEach((r, i) => assert.ok(r.value?.equals(big(i)), `record ${i}`));
+  // With a smaller maxBytes, at least one whole batch still comes back (KIP-74).
+  const one = await client.fetch(topic, 0, 1, { maxBytes: 1000 });
+  assert.deepEqual(one.records.map((r) => r.key?.toString()), ['big-1']);
+  assert.equal(one.nextOffset, 2);
+});
+
 test('fetch waits up to maxWaitMs for new records', async () => {
   const topic = uniqueTopic('client-longpoll');
   await client.createTopic(topic, { partitions: 1 });
