@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Apis } from '../../src/client/apis.js';
 import { BrokerConnection } from '../../src/client/connection.js';
-import { ErrorCode, KafkaClient, KafkaClientError } from '../../src/client/index.js';
+import { ErrorCode, KafkaClient, KafkaClientError, type Assignment } from '../../src/client/index.js';
 import { configFromOptions, type RunningPlatform } from '../../src/cli/start.js';
 import { startPlatform } from '../../src/platform.js';
 import { ApiKey, ApiVersionsResponseMessage } from '../../src/protocol/generated/index.js';
@@ -35,7 +35,7 @@ before(async () => {
   // The broker advertises the proxy, so every connection the client opens goes through it.
   platform = await startPlatform(configFromOptions({
     dataDir, httpPort: 0,
-    overrides: ['listeners=PLAINTEXT://127.0.0.1:0', `advertised.listeners=PLAINTEXT://127.0.0.1:${proxy.port}`],
+    overrides: ['listeners=PLAINTEXT://127.0.0.1:0', `advertised.listeners=PLAINTEXT://127.0.0.1:${proxy.port}`, 'group.initial.rebalance.delay.ms=0'],
   }));
   proxy.target = { host: '127.0.0.1', port: platform.kafka[0]!.port };
   client = await KafkaClient.connect({ bootstrap: [`127.0.0.1:${proxy.port}`], requestTimeoutMs: 10_000 });
@@ -159,6 +159,52 @@ test('the idempotent producer survives lost Produce responses: no duplicates, or
   assert.equal(res.highWatermark, 16, 'nothing was written twice');
   assert.deepEqual(res.records.map((r) => r.value?.toString()), Array.from({ length: 16 }, (_, i) => `record-${i}`));
 });
+
+test('a member the coordinator expired (its heartbeats stalled) rejoins the group', async () => {
+  const groupId = uniqueTopic('stalled');
+  const stalls = await KafkaClient.connect({ bootstrap: [`127.0.0.1:${proxy.port}`], clientId: 'stalls', requestTimeoutMs: 2000 });
+  const events: string[] = [];
+  const join = (c: KafkaClient, name: string, log: Assignment[]) => c.joinGroup(groupId, {
+    protocolType: 'sr', protocols: [{ name: 'v0', metadata: Buffer.from(name) }], sessionTimeoutMs: 6000, rebalanceTimeoutMs: 10_000,
+    assign: (members) => new Map(members.map((m) => [m.memberId, Buffer.from(`${members.length}`)])),
+    onAssigned: (a) => log.push(a),
+    onRevoked: () => events.push(`${name} revoked`),
+  });
+  const aLog: Assignment[] = [];
+  const bLog: Assignment[] = [];
+  try {
+    const a = await join(stalls, 'a', aLog);
+    const b = await join(client, 'b', bLog);
+    await waitFor(() => aLog.at(-1)?.generation === bLog.at(-1)?.generation);
+    const generation = bLog.at(-1)!.generation;
+    const staleId = a.memberId;
+
+    proxy.blackhole(ApiKey.Heartbeat, 'stalls');
+    // The session of 'a' expires; 'b' is alone in the next generation.
+    await waitFor(() => bLog.at(-1)!.generation > generation && bLog.at(-1)!.assignment.toString() === '1', 20_000);
+    assert.equal(b.isLeader, true);
+    proxy.restore();
+    // The next heartbeat of 'a' is refused; it drops its assignment and joins again.
+    await waitFor(() => aLog.length > 1 && aLog.at(-1)!.generation === bLog.at(-1)!.generation && bLog.at(-1)!.assignment.toString() === '2', 20_000);
+    assert.ok(events.includes('a revoked'));
+    assert.equal(aLog.at(-1)!.assignment.toString(), '2');
+    assert.equal([a, b].filter((m) => m.isLeader).length, 1);
+    assert.notEqual(a.memberId, '');
+    assert.notEqual(a.memberId, staleId, 'the expired member id is not reused');
+    await b.leave();
+  } finally {
+    proxy.restore();
+    await stalls.close();
+  }
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail('timed out waiting for a condition');
+    await sleep(25);
+  }
+}
 
 // ---------------------------------------------------------------------------
 // A fake broker for ApiVersions negotiation (KIP-511).

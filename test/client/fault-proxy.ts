@@ -34,6 +34,8 @@ export class FaultProxy {
   target: { host: string; port: number } | null = null;
   private readonly pairs = new Set<Pair>();
   private armed = new Map<number, number>();
+  /** "apiKey/clientId" of requests swallowed: never forwarded, never answered. */
+  private readonly blackholes = new Set<string>();
   private dropped: (() => void)[] = [];
 
   private constructor(private readonly server: Server, readonly port: number) {}
@@ -51,6 +53,15 @@ export class FaultProxy {
   loseResponseOf(apiKey: number, count = 1): Promise<void> {
     this.armed.set(apiKey, (this.armed.get(apiKey) ?? 0) + count);
     return new Promise((resolve) => this.dropped.push(resolve));
+  }
+
+  /** Requests with this api key from this client id vanish until restore() (a stalled client, as the broker sees it). */
+  blackhole(apiKey: number, clientId: string): void {
+    this.blackholes.add(`${apiKey}/${clientId}`);
+  }
+
+  restore(): void {
+    this.blackholes.clear();
   }
 
   /** Cuts every connection now. */
@@ -81,6 +92,10 @@ export class FaultProxy {
       for (const frame of requests.push(chunk)) {
         const apiKey = frame.readInt16BE(4);
         this.requests.push(apiKey);
+        // Request header v1/v2: size, api key, version, correlation id, then the client id (int16 length + bytes).
+        const idLength = frame.readInt16BE(12);
+        const clientId = idLength < 0 ? '' : frame.toString('utf8', 14, 14 + idLength);
+        if (this.blackholes.has(`${apiKey}/${clientId}`)) continue;
         const n = this.armed.get(apiKey) ?? 0;
         if (n > 0) {
           this.armed.set(apiKey, n - 1);
