@@ -2,6 +2,7 @@
 // platform services (Schema Registry) as clients of those listeners, and the
 // HTTP server; stops them in the reverse order.
 
+import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from './config/broker-config.js';
 import { Broker, type AdvertisedListener } from './broker/broker.js';
 import { HANDLERS } from './broker/handlers/index.js';
@@ -21,6 +22,8 @@ export interface RunningPlatform {
   kafka: { name: string; host: string; port: number }[];
   http: { host: string; port: number } | null;
   dataDir: string;
+  /** A connection to the first Kafka listener without TCP, for the platform's own services (a KafkaClient transport). */
+  connectInProcess(): Duplex;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     kafka: kafka.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
     http: { host: http.host, port: http.port },
     dataDir: config.dataDir,
+    connectInProcess: () => kafka.connectInProcess(kafka.listeners[0]!.name),
     stop,
   };
 }

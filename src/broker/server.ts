@@ -3,8 +3,10 @@
 
 import { createServer, type Server } from 'node:net';
 import { createLogger } from '../observability/logger.js';
+import type { Duplex } from 'node:stream';
 import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
+import { InProcessStream } from './in-process.js';
 import type { RequestRouter } from './router.js';
 
 const log = createLogger('server');
@@ -22,6 +24,7 @@ export interface BoundListener extends ListenerSpec {
 export class KafkaServer {
   private readonly connections = new Set<Connection>();
   private readonly bound: BoundListener[] = [];
+  private closing = false;
 
   constructor(
     private readonly broker: Broker,
@@ -53,8 +56,23 @@ export class KafkaServer {
     return b;
   }
 
+  /**
+   * A connection from inside this process, served as if it had arrived on
+   * `listenerName`: returns the client's end of an in-process stream pair
+   * (what the platform's own services use instead of a TCP socket).
+   */
+  connectInProcess(listenerName: string): Duplex {
+    if (!this.bound.some((b) => b.name === listenerName)) throw new Error(`no listener named ${listenerName}`);
+    if (this.closing) throw new Error('the Kafka server is shutting down');
+    const [clientEnd, brokerEnd] = InProcessStream.pair();
+    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed));
+    this.connections.add(c);
+    return clientEnd;
+  }
+
   /** Stops accepting, lets connections finish what they owe for up to graceMs, then closes them. */
   async close(graceMs = 2000): Promise<void> {
+    this.closing = true;
     const closing = this.bound.map((b) => new Promise<void>((resolve) => b.server.close(() => resolve())));
     for (const c of this.connections) c.end();
     const deadline = Date.now() + graceMs;

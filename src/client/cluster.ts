@@ -92,7 +92,7 @@ export class Cluster {
       });
     } catch (e) {
       const err = e instanceof KafkaClientError ? e : new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, String(e), false);
-      if (err.message.includes(what)) throw err;
+      if (err.message.startsWith(what)) throw err;
       throw new KafkaClientError(err.code, `${what}: ${err.message}`, err.retriable);
     }
   }
@@ -229,7 +229,8 @@ export class Cluster {
     this.topics.delete(name);
   }
 
-  private recentlyCreated(name: string): boolean {
+  /** True for a topic this client created moments ago: the broker asked may not know it yet. */
+  recentlyCreated(name: string): boolean {
     const at = this.createdTopics.get(name);
     return at !== undefined && Date.now() - at < CREATED_TOPIC_GRACE_MS;
   }

@@ -19,7 +19,15 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
   /** Larger response frames end the connection (a corrupt size prefix must not allocate gigabytes). */
   maxResponseBytes?: number;
+  /**
+   * Opens the byte stream to a broker instead of a TCP connection: the
+   * platform's services use an in-process stream when embedded.
+   */
+  transport?: Transport;
 }
+
+/** Opens a stream to the broker at host:port (which an in-process transport may ignore). */
+export type Transport = (host: string, port: number) => Duplex | Promise<Duplex>;
 
 export interface RequestOptions {
   /** Overrides the connection's request timeout (a Fetch adds its max wait to it). */
@@ -55,6 +63,8 @@ export class BrokerConnection {
   private readonly pending = new Map<number, Pending>();
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Where the frame being received ends (size prefix included); -1 until its size is known. */
+  private frameEnd = -1;
   private closing = false;
   private readonly closedPromise: Promise<void>;
 
@@ -76,9 +86,18 @@ export class BrokerConnection {
     });
   }
 
-  /** Opens a TCP connection and negotiates API versions. */
+  /** Opens a TCP connection (or the configured transport's stream) and negotiates API versions. */
   static async connect(host: string, port: number, opts: ConnectionOptions): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
+    if (opts.transport !== undefined) {
+      let stream: Duplex;
+      try {
+        stream = await opts.transport(host, port);
+      } catch (e) {
+        throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `could not connect to ${address}: ${(e as Error).message}`, true);
+      }
+      return BrokerConnection.over(stream, address, opts);
+    }
     const socket = await new Promise<Duplex>((resolve, reject) => {
       const s = tcpConnect({ host, port });
       const timer = setTimeout(() => {
@@ -92,6 +111,7 @@ export class BrokerConnection {
       s.once('connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
+        s.on('error', () => {}); // until the connection's own handler is attached
         s.setNoDelay(true);
         resolve(s);
       });
@@ -149,7 +169,7 @@ export class BrokerConnection {
   }
 
   private send<I, R>(api: ClientApi<I, R>, version: number, input: I, opts: RequestOptions, decode: (r: Reader) => unknown): Promise<R> {
-    if (this.closed || this.closing) return Promise.reject(clientClosed(`${api.name} to ${this.address}`));
+    if (this.closed || this.closing) return Promise.reject(clientClosed(`${api.name} to ${this.address}`, 'connection'));
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = this.nextCorrelationId === 0x7fffffff ? 1 : this.nextCorrelationId + 1;
     let frame: Buffer;
@@ -254,20 +274,26 @@ export class BrokerConnection {
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (this.buffered >= 4) {
-      const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      this.chunks = [head];
-      const size = head.readInt32BE(0);
-      const max = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      if (size < 4 || size > max) {
-        this.protocolFailure(`response frame size ${size} is outside 4..${max}`);
-        return;
+    for (;;) {
+      if (this.frameEnd < 0) {
+        if (this.buffered < 4) return;
+        if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        const size = this.chunks[0]!.readInt32BE(0);
+        const max = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+        if (size < 4 || size > max) {
+          this.protocolFailure(`response frame size ${size} is outside 4..${max}`);
+          return;
+        }
+        this.frameEnd = 4 + size;
       }
-      if (head.length < 4 + size) return;
-      const frame = head.subarray(4, 4 + size);
-      const rest = head.subarray(4 + size);
+      // Chunks are joined once the whole frame is there, not on every chunk of a large response.
+      if (this.buffered < this.frameEnd) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const frame = all.subarray(4, this.frameEnd);
+      const rest = all.subarray(this.frameEnd);
       this.chunks = rest.length > 0 ? [rest] : [];
       this.buffered = rest.length;
+      this.frameEnd = -1;
       this.onFrame(frame);
       if (this.closed) return;
     }

@@ -29,9 +29,9 @@ export function connectionLost(what: string): KafkaClientError {
   return new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, what, true);
 }
 
-/** The client (or producer) was closed: nothing may be sent any more, and retrying will not help. */
-export function clientClosed(what: string): KafkaClientError {
-  return new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `${what}: the client is closed`, false);
+/** The client (or a producer, or a connection) was closed: nothing may be sent any more, and retrying will not help. */
+export function clientClosed(what: string, thing = 'client'): KafkaClientError {
+  return new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `${what}: the ${thing} is closed`, false);
 }
 
 /** A caller's mistake caught before anything was sent. */

@@ -4,8 +4,11 @@
 
 import { createTopic, deleteTopic, describeTopic, listOffsets, type CreateTopicOptions, type TopicDescription } from './admin.js';
 import { Cluster, parseBootstrap } from './cluster.js';
+import type { Transport } from './connection.js';
 import { clientClosed } from './errors.js';
 import { fetchPartition, type FetchOptions, type FetchResult } from './fetch.js';
+import { ClassicGroupMember, type GroupMember, type JoinGroupOptions } from './group-member.js';
+import { commitOffsets, fetchOffsets, type CommittedOffset, type Committer, type OffsetToCommit } from './offsets.js';
 import { Partitioner } from './partitioner.js';
 import { ClientProducer, type Producer, type ProducerOptions } from './producer.js';
 
@@ -16,20 +19,27 @@ export interface KafkaClientOptions {
   clientId?: string;
   /** Default 30 000: bounds each request and the retries of each operation. */
   requestTimeoutMs?: number;
+  /** Opens broker connections some other way than TCP (an embedded platform's in-process streams). */
+  transport?: Transport;
 }
 
 export class KafkaClient {
   protected readonly partitioner = new Partitioner();
   protected readonly producers = new Set<ClientProducer>();
+  protected readonly members = new Set<ClassicGroupMember>();
 
   protected constructor(protected readonly cluster: Cluster) {}
 
   /** Connects to a bootstrap broker and reads the cluster's metadata. */
   static async connect(opts: KafkaClientOptions): Promise<KafkaClient> {
     const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
-    const cluster = new Cluster(parseBootstrap(opts.bootstrap), { clientId: opts.clientId ?? 'tributary', requestTimeoutMs });
+    const cluster = new Cluster(parseBootstrap(opts.bootstrap), {
+      clientId: opts.clientId ?? 'tributary',
+      requestTimeoutMs,
+      ...(opts.transport !== undefined ? { transport: opts.transport } : {}),
+    });
     try {
-      await cluster.retrying('connect', () => cluster.metadata([]));
+      await cluster.retrying('KafkaClient.connect', () => cluster.metadata([]));
     } catch (e) {
       await cluster.close();
       throw e;
@@ -37,9 +47,10 @@ export class KafkaClient {
     return new KafkaClient(cluster);
   }
 
-  /** Flushes the producers, then closes every connection; later calls fail with a KafkaClientError. */
+  /** Leaves the groups joined, flushes the producers, then closes every connection; later calls fail with a KafkaClientError. */
   async close(): Promise<void> {
     if (this.cluster.closed) return;
+    await Promise.allSettled([...this.members].map((m) => m.leave()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
     await this.cluster.close();
   }
@@ -69,5 +80,32 @@ export class KafkaClient {
 
   fetch(topic: string, partition: number, offset: number, opts?: FetchOptions): Promise<FetchResult> {
     return fetchPartition(this.cluster, topic, partition, offset, opts);
+  }
+
+  /**
+   * Joins a classic group and resolves once this member has its first
+   * assignment; it then heartbeats in the background and rejoins on every
+   * rebalance until leave() (or close()).
+   */
+  async joinGroup(groupId: string, opts: JoinGroupOptions): Promise<GroupMember> {
+    this.cluster.checkOpen(`JoinGroup ${groupId}`);
+    const m = new ClassicGroupMember(this.cluster, groupId, opts, () => this.members.delete(m));
+    this.members.add(m);
+    try {
+      await m.start();
+    } catch (e) {
+      await m.leave();
+      throw e;
+    }
+    return m;
+  }
+
+  /** Commits as `member` (its id and generation) when given; otherwise from outside the group (generation -1), which Kafka accepts only while the group has no members. */
+  commitOffsets(groupId: string, offsets: OffsetToCommit[], member?: Committer): Promise<void> {
+    return commitOffsets(this.cluster, groupId, offsets, member);
+  }
+
+  fetchOffsets(groupId: string, topics?: { topic: string; partitions: number[] }[]): Promise<CommittedOffset[]> {
+    return fetchOffsets(this.cluster, groupId, topics);
   }
 }

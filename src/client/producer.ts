@@ -66,6 +66,8 @@ export class ClientProducer implements Producer {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Settles when the previous send has queued its batches. */
+  private sendGate: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cluster: Cluster,
@@ -84,18 +86,45 @@ export class ClientProducer implements Producer {
     this.codec = codec;
   }
 
-  async send(topic: string, records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
+  send(topic: string, records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
+    const op = this.sendNow(topic, records);
+    // flush() waits for sends still looking up metadata too.
+    const settled = op.then(() => {}, () => {});
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return op;
+  }
+
+  private async sendNow(topic: string, records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
     const what = `Produce to ${topic}`;
-    if (this.closed) throw clientClosed(`${what}: the producer is closed`);
+    if (this.closed) throw clientClosed(what, 'producer');
     this.cluster.checkOpen(what);
     if (typeof topic !== 'string' || topic === '') throw invalidArgument(ErrorCode.INVALID_TOPIC_EXCEPTION, `${what}: the topic name is empty`);
     if (!Array.isArray(records)) throw invalidArgument(ErrorCode.INVALID_REQUEST, `${what}: records must be an array`);
     if (records.length === 0) return [];
     records.forEach((r, i) => checkRecord(r, i, what));
+    const results: { partition: number; offset: number }[] = new Array(records.length);
 
-    // Retried: a topic created a moment ago may not be in the metadata yet.
-    const meta = await this.cluster.retrying(what, () => this.cluster.topic(topic), () => this.cluster.invalidateTopic(topic));
-    const count = meta.partitions.length;
+    // One send at a time through the metadata lookup, so that sends reach each partition's queue in call order.
+    const gate = this.sendGate;
+    let release = (): void => {};
+    this.sendGate = new Promise<void>((resolve) => { release = resolve; });
+    let batches: Promise<void>[];
+    try {
+      await gate;
+      // Retried: a topic created a moment ago may not be in the metadata yet.
+      const meta = await this.cluster.retrying(what, () => this.cluster.topic(topic), () => this.cluster.invalidateTopic(topic));
+      batches = this.dispatch(topic, records, meta.partitions.length, results);
+    } finally {
+      release();
+    }
+    await Promise.all(batches);
+    return results;
+  }
+
+  /** Assigns partitions and queues one batch per partition; the promises settle as the batches are acknowledged. */
+  private dispatch(topic: string, records: ProducedRecord[], count: number, results: { partition: number; offset: number }[]): Promise<void>[] {
+    const what = `Produce to ${topic}`;
     const byPartition = new Map<number, number[]>();
     let sticky = -1;
     records.forEach((r, i) => {
@@ -114,14 +143,12 @@ export class ClientProducer implements Producer {
       list.push(i);
     });
 
-    const results: { partition: number; offset: number }[] = new Array(records.length);
     const now = Date.now();
-    await Promise.all([...byPartition].map(async ([partition, indexes]) => {
+    return [...byPartition].map(async ([partition, indexes]) => {
       const batchRecords = indexes.map((i) => records[i]!);
       const baseOffset = await this.enqueue(`${topic}\0${partition}`, () => this.produceBatch(topic, partition, batchRecords, now));
       indexes.forEach((i, n) => { results[i] = { partition, offset: baseOffset < 0 ? -1 : baseOffset + n }; });
-    }));
-    return results;
+    });
   }
 
   async flush(): Promise<void> {
@@ -139,11 +166,7 @@ export class ClientProducer implements Producer {
     const run = prev.then(fn, fn);
     const tail = run.then(() => {}, () => {});
     this.queues.set(key, tail);
-    this.inFlight.add(tail);
-    void tail.then(() => {
-      this.inFlight.delete(tail);
-      if (this.queues.get(key) === tail) this.queues.delete(key);
-    });
+    void tail.then(() => { if (this.queues.get(key) === tail) this.queues.delete(key); });
     return run;
   }
 

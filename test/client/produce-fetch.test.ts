@@ -4,7 +4,8 @@
 // moment createTopic returns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorCode, partitionForKey, type KafkaClient } from '../../src/client/index.js';
+import { createServer } from 'node:net';
+import { ErrorCode, KafkaClient, partitionForKey } from '../../src/client/index.js';
 import { rejectsWith, uniqueTopic, useBrokerAndKafkaClient } from './support.js';
 
 let client: KafkaClient;
@@ -39,6 +40,8 @@ test('records round-trip with keys, null values, headers and timestamps', async 
   assert.deepEqual(res.records[1]!.headers, []);
   assert.ok(Math.abs(res.records[3]!.timestamp - Date.now()) < 60_000, 'a record without a timestamp gets the time of sending');
 
+  const committed = await client.fetch(topic, 0, 0, { isolation: 'read_committed' });
+  assert.deepEqual(committed.records.map((r) => r.offset), [0, 1, 2, 3], 'no transactions: read_committed sees everything');
   // From the middle of a batch: only the records at or after the offset.
   const mid = await client.fetch(topic, 0, 1);
   assert.deepEqual(mid.records.map((r) => r.offset), [1, 2, 3]);
@@ -103,6 +106,10 @@ test('a topic is usable right after createTopic, and describeTopic and deleteTop
   assert.match(d.topicId, /^[A-Za-z0-9_-]{22}$/);
   assert.equal(d.configs?.['cleanup.policy'], 'compact');
   await client.createTopic(topic, { partitions: 1, ifNotExists: true });
+  // Without a partition count, the broker's num.partitions (1 here).
+  const byDefault = uniqueTopic('client-default-partitions');
+  await client.createTopic(byDefault);
+  assert.equal((await client.describeTopic(byDefault))?.partitions, 1);
   await rejectsWith(client.createTopic(topic), ErrorCode.TOPIC_ALREADY_EXISTS, new RegExp(`CreateTopics ${topic}.*TOPIC_ALREADY_EXISTS`));
   await client.deleteTopic(topic);
   assert.equal(await client.describeTopic(topic), null);
@@ -121,6 +128,40 @@ test('acks=1 and acks=0 producers write too', async () => {
   for (let i = 0; i < 50 && res.records.length < 2; i++) res = await client.fetch(topic, 0, 0, { maxWaitMs: 100 });
   assert.deepEqual(res.records.map((r) => r.value?.toString()), ['one', 'zero']);
   assert.throws(() => client.producer({ acks: 1, idempotent: true }), /idempotent producer needs acks=-1/);
+});
+
+test('sends not awaited keep their call order per partition, and flush waits for every one', async () => {
+  const topic = uniqueTopic('client-order');
+  await client.createTopic(topic, { partitions: 2 });
+  const producer = client.producer({ compression: 'lz4' });
+  const settled: number[] = [];
+  // The first send also fetches the topic's metadata: later ones must not overtake it.
+  for (let i = 0; i < 40; i++) {
+    void producer.send(topic, [{ key: null, value: Buffer.from(`m${i}`), partition: i % 2 }]).then(() => settled.push(i));
+  }
+  await producer.flush();
+  assert.equal(settled.length, 40, 'flush resolved after every send');
+  for (const p of [0, 1]) {
+    const res = await client.fetch(topic, p, 0);
+    assert.deepEqual(res.records.map((r) => r.value?.toString()), Array.from({ length: 20 }, (_, n) => `m${2 * n + p}`));
+  }
+  await producer.close();
+  await rejectsWith(producer.send(topic, [{ key: null, value: null }]), ErrorCode.NETWORK_EXCEPTION, new RegExp(`Produce to ${topic}: the producer is closed`));
+});
+
+test('large records: a response of many socket reads decodes whole', async () => {
+  const topic = uniqueTopic('client-large');
+  await client.createTopic(topic, { partitions: 1 });
+  const producer = client.producer();
+  const big = (i: number): Buffer => Buffer.alloc(900_000, i + 1);
+  for (let i = 0; i < 4; i++) await producer.send(topic, [{ key: Buffer.from(`big-${i}`), value: big(i) }]);
+  const res = await client.fetch(topic, 0, 0, { maxBytes: 8 * 1024 * 1024 });
+  assert.equal(res.records.length, 4);
+  res.records.forEach((r, i) => assert.ok(r.value?.equals(big(i)), `record ${i}`));
+  // With a smaller maxBytes, at least one whole batch still comes back (KIP-74).
+  const one = await client.fetch(topic, 0, 1, { maxBytes: 1000 });
+  assert.deepEqual(one.records.map((r) => r.key?.toString()), ['big-1']);
+  assert.equal(one.nextOffset, 2);
 });
 
 test('fetch waits up to maxWaitMs for new records', async () => {
@@ -150,4 +191,18 @@ test('bad inputs are KafkaClientErrors that say what is wrong', async () => {
   await rejectsWith(client.fetch(topic, 0, 100), ErrorCode.OFFSET_OUT_OF_RANGE, new RegExp(`Fetch ${topic}-0 at offset 100: the offset is out of range`));
   await rejectsWith(client.createTopic(topic.replace(/-/g, '/')), ErrorCode.INVALID_TOPIC_EXCEPTION, /INVALID_TOPIC_EXCEPTION/);
   await rejectsWith(client.createTopic('x', { partitions: 0 }), ErrorCode.INVALID_PARTITIONS, /partitions must be a positive integer/);
+  await rejectsWith(client.fetch(topic, 0, 0, { maxBytes: 0 }), ErrorCode.INVALID_FETCH_SIZE, /invalid maxBytes 0/);
+  assert.throws(() => client.producer({ compression: 'brotli' as 'gzip' }), /unknown compression brotli/);
+});
+
+test('an unreachable bootstrap broker fails connect within the request timeout', async () => {
+  // A port that was just free: nothing listens there.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const started = Date.now();
+  await rejectsWith(KafkaClient.connect({ bootstrap: [`127.0.0.1:${port}`], requestTimeoutMs: 500 }), ErrorCode.NETWORK_EXCEPTION, new RegExp(`^KafkaClient.connect: could not connect to 127\\.0\\.0\\.1:${port}`));
+  assert.ok(Date.now() - started < 3000);
+  await rejectsWith(KafkaClient.connect({ bootstrap: ['no-port'] }), ErrorCode.INVALID_REQUEST, /bootstrap entry "no-port" is not host:port/);
 });
