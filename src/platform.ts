@@ -62,15 +62,23 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     }
     const routes: Route[] = [healthRoute(() => ({ cluster_id: store.clusterId }))];
     if (config.bool('schema.registry.enable')) {
+      const external = registryExternalBootstrap(config);
+      const ownListener = kafka.listeners[0]!.name;
       registry = await startSchemaRegistry({
-        bootstrap: registryBootstrap(config, advertised),
+        // Embedded, the registry reaches its own broker in-process; kafkastore.bootstrap.servers points it elsewhere.
+        bootstrap: external ?? registryBootstrap(advertised),
+        ...(external === null ? { transport: () => kafka.connectInProcess(ownListener) } : {}),
         topic: config.string('kafkastore.topic'),
+        groupId: config.string('schema.registry.group.id'),
+        leaderEligible: config.bool('leader.eligibility'),
         prefix: config.string('schema.registry.path.prefix'),
         defaultCompatibility: parseCompatibilityLevel(config.string('schema.compatibility.level')) ?? 'BACKWARD',
       });
       routes.push(registry.route);
     }
     http = await startHttpServer(config.httpHost, config.httpPort, routes);
+    const httpHost = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
+    registry?.startElection({ scheme: 'http', host: httpHost, port: http.port });
   } catch (err) {
     await registry?.stop();
     await kafka.close(0);
@@ -102,11 +110,15 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   };
 }
 
-/** kafkastore.bootstrap.servers, or this process's first listener (the registry is a client like any other). */
-function registryBootstrap(config: BrokerConfig, advertised: AdvertisedListener[]): string[] {
+/** kafkastore.bootstrap.servers (Confluent's `PLAINTEXT://host:port` form accepted), or null when unset. */
+function registryExternalBootstrap(config: BrokerConfig): string[] | null {
   const configured = config.optional('kafkastore.bootstrap.servers');
   const list = Array.isArray(configured) ? configured.map(String).filter((s) => s !== '') : [];
-  if (list.length > 0) return list.map((s) => s.replace(/^[A-Z_]+:\/\//, ''));
+  return list.length > 0 ? list.map((s) => s.replace(/^[A-Z_]+:\/\//, '')) : null;
+}
+
+/** This process's first listener, as its metadata advertises it (the in-process transport ignores the address). */
+function registryBootstrap(advertised: AdvertisedListener[]): string[] {
   const own = advertised[0];
   if (own === undefined) throw new Error('the Schema Registry needs a Kafka listener');
   const host = own.host === '0.0.0.0' || own.host === '::' || own.host === '' ? '127.0.0.1' : own.host;

@@ -126,6 +126,11 @@ export class RegistryService {
     });
   }
 
+  /** Resolves once this registry has applied everything in `_schemas` up to its current end. */
+  async catchUp(): Promise<void> {
+    await this.waitForOffset(await this.schemaLog.endOffset());
+  }
+
   /** Runs a write under the write lock, after catching up with the log (another registry may have written). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.writeChain.then(async () => {
