@@ -103,8 +103,10 @@ function parseSchemaRequest(body: Record<string, unknown>): SchemaRequest {
     references.push({ name: ro['name'], subject: ro['subject'], version: ro['version'] });
   }
   const obj = (v: unknown): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : null);
+  const ruleSet = obj(body['ruleSet']);
+  if (ruleSet !== null) validateRuleSet(ruleSet);
   const out: SchemaRequest = {
-    schema, schemaType: typeRaw.toUpperCase() as SchemaType, references, metadata: obj(body['metadata']), ruleSet: obj(body['ruleSet']),
+    schema, schemaType: typeRaw.toUpperCase() as SchemaType, references, metadata: obj(body['metadata']), ruleSet,
   };
   const id = body['id'];
   if (id !== undefined && id !== null) {
@@ -117,6 +119,28 @@ function parseSchemaRequest(body: Record<string, unknown>): SchemaRequest {
     out.version = version;
   }
   return out;
+}
+
+const RULE_KINDS = ['CONDITION', 'TRANSFORM'];
+const RULE_MODES = ['UPGRADE', 'DOWNGRADE', 'UPDOWN', 'WRITE', 'READ', 'WRITEREAD'];
+
+/** Data-contract rules are stored as given, but Confluent refuses malformed ones (42210). */
+function validateRuleSet(ruleSet: JsonObject): void {
+  for (const list of ['migrationRules', 'domainRules', 'encodingRules'] as const) {
+    const rules = ruleSet[list];
+    if (rules === undefined || rules === null) continue;
+    if (!Array.isArray(rules)) throw Errors.invalidRuleSet(`Invalid rule set: ${list} must be a list`);
+    const names = new Set<string>();
+    for (const rule of rules) {
+      const r = rule as Record<string, unknown> | null;
+      if (typeof r !== 'object' || r === null || typeof r['name'] !== 'string' || r['name'] === '') throw Errors.invalidRuleSet('Invalid rule set: every rule needs a name');
+      if (names.has(r['name'])) throw Errors.invalidRuleSet(`Invalid rule set: duplicate rule name ${r['name']}`);
+      names.add(r['name']);
+      if (r['kind'] !== undefined && !RULE_KINDS.includes(String(r['kind']))) throw Errors.invalidRuleSet(`Invalid rule set: rule ${r['name']} has an invalid kind`);
+      if (r['mode'] !== undefined && !RULE_MODES.includes(String(r['mode']))) throw Errors.invalidRuleSet(`Invalid rule set: rule ${r['name']} has an invalid mode`);
+      if (typeof r['type'] !== 'string' || r['type'] === '') throw Errors.invalidRuleSet(`Invalid rule set: rule ${r['name']} needs a type`);
+    }
+  }
 }
 
 /** A registered version as GET /subjects/{s}/versions/{v} answers it (Confluent omits Avro's type and empty fields). */

@@ -40,6 +40,7 @@ test('schemas, ids, configs, modes and deletes survive a restart, from _schemas 
   try {
     const topic = await client.describeTopic('_schemas');
     assert.equal(topic?.partitions, 1);
+    assert.equal(topic?.configs?.['cleanup.policy'], 'compact');
     const fetched = await client.fetch('_schemas', 0, 0, { maxWaitMs: 100 });
     const keys = fetched.records.map((r) => JSON.parse(r.key!.toString('utf8')) as Record<string, unknown>);
     assert.deepEqual(keys[0], { keytype: 'SCHEMA', subject: 'orders-value', version: 1, magic: 1 });

@@ -259,6 +259,8 @@ test('data contracts: metadata and ruleSet are stored, returned and carried to t
   assert.deepEqual(v1.body.ruleSet, ruleSet);
   await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: user([{ name: 'name', type: 'string' }]) });
   assert.deepEqual((await call(r.url, 'GET', `/subjects/${s}/versions/2`)).body.metadata, metadata);
+  const badRules = await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: user(), ruleSet: { domainRules: [{ kind: 'CONDITION', type: 'CEL' }] } });
+  assert.equal(badRules.body.error_code, 42210);
 });
 
 test('bad input: Confluent error codes, and the server keeps serving', async () => {
