@@ -260,6 +260,16 @@ export class RegistryService {
     return out.sort();
   }
 
+  /** GET /schemas: every version of the matching subjects (or only each one's latest). */
+  listSchemas(opts: { prefix?: string; deleted?: boolean; latestOnly?: boolean } = {}): SchemaVersion[] {
+    const out: SchemaVersion[] = [];
+    for (const s of this.listSubjects({ ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}), deleted: opts.deleted === true })) {
+      const versions = this.state.versions(s).filter((v) => opts.deleted === true || !v.deleted);
+      out.push(...(opts.latestOnly === true ? versions.slice(-1) : versions));
+    }
+    return out;
+  }
+
   listVersions(subject: string, opts: { deleted?: boolean; deletedOnly?: boolean } = {}): number[] {
     const all = this.state.versions(subject);
     const chosen = opts.deletedOnly ? all.filter((v) => v.deleted) : opts.deleted ? all : all.filter((v) => !v.deleted);

@@ -31,8 +31,6 @@ export interface RegistryRouteOptions {
   forwarder?: WriteForwarder;
 }
 
-class HttpError extends RegistryError {}
-
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
@@ -48,7 +46,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
-    throw new HttpError(413, 413, `Request body of ${declared} bytes is larger than the limit of ${maxBytes} bytes`);
+    throw new RegistryError(413, 413, `Request body of ${declared} bytes is larger than the limit of ${maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -57,7 +55,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
     size += buf.length;
     if (size > maxBytes) {
       req.resume();
-      throw new HttpError(413, 413, `Request body is larger than the limit of ${maxBytes} bytes`);
+      throw new RegistryError(413, 413, `Request body is larger than the limit of ${maxBytes} bytes`);
     }
     chunks.push(buf);
   }
@@ -69,18 +67,18 @@ function checkContentType(req: IncomingMessage): void {
   // No content type: Jersey treats the body as application/octet-stream, which Confluent accepts.
   if (header === undefined || header === '') return;
   const type = header.split(';')[0]!.trim().toLowerCase();
-  if (!ACCEPTED_TYPES.has(type)) throw new HttpError(415, 415, 'HTTP 415 Unsupported Media Type');
+  if (!ACCEPTED_TYPES.has(type)) throw new RegistryError(415, 415, 'HTTP 415 Unsupported Media Type');
 }
 
 function parseJsonBody(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) throw new HttpError(422, 422, 'Request body is empty');
+  if (body.length === 0) throw new RegistryError(422, 422, 'Request body is empty');
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw new HttpError(400, 400, `Unexpected character in request body: ${(e as Error).message}`);
+    throw new RegistryError(400, 400, `Unexpected character in request body: ${(e as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(422, 422, 'Request body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RegistryError(422, 422, 'Request body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -174,7 +172,7 @@ function decodeSegment(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    throw new HttpError(400, 400, `Malformed path segment: ${s}`);
+    throw new RegistryError(400, 400, `Malformed path segment: ${s}`);
   }
 }
 
@@ -183,7 +181,12 @@ function parseId(text: string): number {
   return Number(text);
 }
 
-const WRITE_PATHS = /^\/(subjects|config|mode)(\/|$)/;
+/** Requests that change state: everything but reads, lookups (POST /subjects/{s}) and compatibility checks. */
+function isWrite(method: string, root: string, depth: number): boolean {
+  if (method === 'GET' || method === 'HEAD') return false;
+  if (root === 'config' || root === 'mode') return true;
+  return root === 'subjects' && !(method === 'POST' && depth === 2);
+}
 
 export function registryRoute(service: RegistryService, opts: RegistryRouteOptions = {}): Route {
   const prefix = (opts.prefix ?? '').replace(/\/+$/, '');
@@ -207,7 +210,7 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
         body = await readBody(req, maxBody);
       }
       // Writes (registrations, deletes, settings) go to the leader when this registry is a follower.
-      if (opts.forwarder !== undefined && method !== 'GET' && method !== 'HEAD' && (WRITE_PATHS.test(path) && !(method === 'POST' && segments.length === 2 && root === 'subjects'))) {
+      if (opts.forwarder !== undefined && isWrite(method, root, segments.length)) {
         const headers: Record<string, string> = { 'content-type': String(req.headers['content-type'] ?? CONTENT_TYPE) };
         const forwarded = await opts.forwarder(method, `${path}${url.search}`, body, headers);
         if (forwarded !== null) {
@@ -230,11 +233,11 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
 }
 
 function methodNotAllowed(): never {
-  throw new HttpError(405, 405, 'HTTP 405 Method Not Allowed');
+  throw new RegistryError(405, 405, 'HTTP 405 Method Not Allowed');
 }
 
 function notFound(): never {
-  throw new HttpError(404, 404, 'HTTP 404 Not Found');
+  throw new RegistryError(404, 404, 'HTTP 404 Not Found');
 }
 
 async function handle(service: RegistryService, method: string, seg: string[], url: URL, body: Buffer | null, res: ServerResponse): Promise<void> {
@@ -254,14 +257,8 @@ async function handle(service: RegistryService, method: string, seg: string[], u
       if (seg.length === 1) {
         if (method !== 'GET') methodNotAllowed();
         const prefix = url.searchParams.get('subjectPrefix') ?? undefined;
-        const deleted = bool(url, 'deleted');
-        const latestOnly = bool(url, 'latestOnly');
-        const out: Record<string, unknown>[] = [];
-        for (const s of service.listSubjects({ ...(prefix !== undefined ? { prefix } : {}), deleted })) {
-          const versions = service.state.versions(s).filter((v) => deleted || !v.deleted);
-          for (const v of latestOnly ? versions.slice(-1) : versions) out.push(versionBody(v));
-        }
-        return send(res, 200, out);
+        const versions = service.listSchemas({ ...(prefix !== undefined ? { prefix } : {}), deleted: bool(url, 'deleted'), latestOnly: bool(url, 'latestOnly') });
+        return send(res, 200, versions.map((v) => versionBody(v)));
       }
       if (a === 'types' && seg.length === 2) {
         if (method !== 'GET') methodNotAllowed();

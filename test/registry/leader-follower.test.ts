@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { startSchemaRegistry, type SchemaRegistry } from '../../src/registry/index.js';
+import { startBrokerProcess } from '../helpers/broker-process.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { call } from './support.js';
 
@@ -102,4 +103,22 @@ test('with no eligible leader in the group, writes answer 50004 and reads still 
   assert.equal(res.status, 500);
   assert.equal(res.body.error_code, 50004);
   assert.equal((await call(lonely.url, 'GET', '/subjects')).status, 200);
+});
+
+test('a second `tributary start` with kafkastore.bootstrap.servers shares the first one\'s _schemas', async () => {
+  const second = await startBrokerProcess({
+    args: ['--override', `kafkastore.bootstrap.servers=PLAINTEXT://${broker.bootstrap}`, '--override', 'schema.registry.path.prefix=/sr'],
+  });
+  try {
+    const url = `http://127.0.0.1:${second.httpPort}/sr`;
+    const res = await call(url, 'POST', '/subjects/lf-process/versions', { schema: rec('Process') });
+    assert.equal(res.status, 200, `${JSON.stringify(res.body)}\n${second.output().slice(-2000)}`);
+    const platformUrl = `http://127.0.0.1:${broker.httpPort}`;
+    const seen = await eventually(() => call(platformUrl, 'GET', '/subjects/lf-process/versions/1'), (r) => r.status === 200);
+    assert.equal(seen.body.id, res.body.id);
+    // Its own broker has no _schemas: the state lives on the first one.
+    assert.ok(!second.output().includes('created topic topic=_schemas'));
+  } finally {
+    await second.stop();
+  }
 });

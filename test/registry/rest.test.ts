@@ -40,6 +40,8 @@ test('register, re-register, lookup and read a subject', async () => {
   assert.deepEqual((await call(r.url, 'GET', `/schemas/ids/${id}/versions`)).body, [{ subject: s, version: 1 }]);
   assert.ok(((await call(r.url, 'GET', '/subjects')).body as string[]).includes(s));
   assert.deepEqual((await call(r.url, 'GET', '/schemas/types')).body, ['JSON', 'PROTOBUF', 'AVRO']);
+  assert.deepEqual((await call(r.url, 'GET', `/schemas?subjectPrefix=${s}`)).body, [latest.body]);
+  assert.deepEqual((await call(r.url, 'GET', '/')).body, {});
 });
 
 test('the same schema under two subjects shares its id; a new version gets a new one', async () => {
