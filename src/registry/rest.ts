@@ -10,7 +10,7 @@ import { Errors, RegistryError } from './errors.js';
 import { parseVersion, type RegistryService, type SchemaRequest, type VersionSpec } from './registry.js';
 import type { JsonObject, RegistryConfig, SchemaReference, SchemaType, SchemaVersion } from './types.js';
 import { parseCompatibilityLevel, parseMode, SCHEMA_TYPES } from './types.js';
-import { contextOf } from './subjects.js';
+import { contextOf, DEFAULT_CONTEXT } from './subjects.js';
 
 const log = createLogger('registry-rest');
 
@@ -219,7 +219,8 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
           return true;
         }
       }
-      await handle(service, method, segments.map(decodeSegment), url, body, res);
+      const decoded = segments.map(decodeSegment);
+      await handle(service, method, root === 'contexts' && decoded.length > 2 ? inContext(decoded, url) : decoded, url, body, res);
     } catch (err) {
       if (err instanceof RegistryError) {
         send(res, err.status, err.toBody());
@@ -230,6 +231,35 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
     }
     return true;
   };
+}
+
+/**
+ * Confluent's context URLs: `/contexts/.ctx/subjects/s/...` means `/subjects/:.ctx:s/...`, and the
+ * context's own config and mode live under the subject `:.ctx:` (so a client's base URL can name a context).
+ */
+function inContext(seg: string[], url: URL): string[] {
+  const raw = seg[1]!;
+  const context = raw.startsWith('.') ? raw : `.${raw}`;
+  const rest = seg.slice(2);
+  if (context === DEFAULT_CONTEXT) return rest;
+  const qualify = (s: string) => (s.startsWith(':.') ? s : `:${context}:${s}`);
+  switch (rest[0]) {
+    case 'subjects':
+      if (rest[1] !== undefined) rest[1] = qualify(rest[1]);
+      else if (!url.searchParams.has('subjectPrefix')) url.searchParams.set('subjectPrefix', `:${context}:`);
+      return rest;
+    case 'config':
+    case 'mode':
+      return [rest[0], rest[1] !== undefined ? qualify(rest[1]) : `:${context}:`];
+    case 'compatibility':
+      if (rest[1] === 'subjects' && rest[2] !== undefined) rest[2] = qualify(rest[2]);
+      return rest;
+    case 'schemas':
+      if (!url.searchParams.has('subject')) url.searchParams.set('subject', `:${context}:`);
+      return rest;
+    default:
+      return rest;
+  }
 }
 
 function methodNotAllowed(): never {

@@ -248,6 +248,16 @@ test('contexts: qualified subjects are listed and keep their own settings', asyn
   const loose = await call(r.url, 'POST', `/subjects/${encodeURIComponent(s)}/versions`, { schema: user([{ name: 'other', type: 'int' }]) });
   assert.equal(loose.status, 200, JSON.stringify(loose.body));
   assert.deepEqual((await call(r.url, 'GET', `/subjects/${encodeURIComponent(s)}/versions`)).body, [1, 2]);
+
+  // Confluent's context URLs: a client whose base URL is /contexts/.staging sees that context's subjects unqualified.
+  const base = `${r.url}/contexts/.staging`;
+  assert.deepEqual((await call(base, 'GET', '/subjects')).body, [s]);
+  assert.deepEqual((await call(base, 'GET', '/subjects/orders-value/versions')).body, [1, 2]);
+  const viaContext = await call(base, 'POST', '/subjects/payments-value/versions', { schema: user() });
+  assert.equal(viaContext.status, 200);
+  assert.ok(((await call(r.url, 'GET', '/subjects')).body as string[]).includes(':.staging:payments-value'));
+  assert.deepEqual((await call(base, 'GET', '/config')).body, { compatibilityLevel: 'NONE' });
+  assert.equal((await call(base, 'GET', `/schemas/ids/${viaContext.body.id}`)).status, 200);
 });
 
 test('data contracts: metadata and ruleSet are stored, returned and carried to the next version', async () => {
