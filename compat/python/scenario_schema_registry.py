@@ -73,11 +73,51 @@ def serde(fmt: str, registry: SchemaRegistryClient):
     raise SystemExit(f"unknown format {fmt}")
 
 
+def admin(registry: SchemaRegistryClient, subject: str) -> dict:
+    """Registers, evolves, checks, configures and deletes through the client; records what each call returned or raised."""
+    from confluent_kafka.schema_registry import Schema
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    out: dict = {}
+
+    def error_code(fn):
+        try:
+            fn()
+            return None
+        except SchemaRegistryError as e:
+            return {"http_status": e.http_status_code, "error_code": e.error_code}
+
+    v1 = Schema(AVRO_SCHEMA, "AVRO")
+    out["id1"] = registry.register_schema(subject, v1)
+    v2 = Schema(json.dumps({**json.loads(AVRO_SCHEMA), "fields": json.loads(AVRO_SCHEMA)["fields"] + [{"name": "email", "type": ["null", "string"], "default": None}]}), "AVRO")
+    bad = Schema(json.dumps({**json.loads(AVRO_SCHEMA), "fields": json.loads(AVRO_SCHEMA)["fields"] + [{"name": "score", "type": "double"}]}), "AVRO")
+    out["v2_compatible"] = registry.test_compatibility(subject, v2)
+    out["bad_compatible"] = registry.test_compatibility(subject, bad)
+    out["id2"] = registry.register_schema(subject, v2)
+    out["incompatible"] = error_code(lambda: registry.register_schema(subject, bad))
+    out["versions"] = registry.get_versions(subject)
+    out["lookup_version"] = registry.lookup_schema(subject, v1).version
+    out["latest_version"] = registry.get_latest_version(subject).version
+    out["by_id_type"] = registry.get_schema(out["id1"]).schema_type
+    out["set_compatibility"] = registry.set_compatibility(subject, "FULL")
+    out["compatibility"] = registry.get_compatibility(subject)
+    out["subjects_contains"] = subject in registry.get_subjects()
+    out["unknown_subject"] = error_code(lambda: registry.get_latest_version(subject + "-missing"))
+    out["unknown_version"] = error_code(lambda: registry.get_version(subject, 42))
+    out["unknown_id"] = error_code(lambda: registry.get_schema(987654))
+    out["invalid_schema"] = error_code(lambda: registry.register_schema(subject + "-bad", Schema('{"type": "record"}', "AVRO")))
+    out["deleted_versions"] = registry.delete_subject(subject)
+    out["after_delete"] = error_code(lambda: registry.get_versions(subject))
+    out["permanent"] = registry.delete_subject(subject, permanent=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bootstrap-server", required=True)
     ap.add_argument("--registry", required=True)
-    ap.add_argument("--format", required=True, choices=["avro", "json", "protobuf"])
+    ap.add_argument("--format", choices=["avro", "json", "protobuf"], default="avro")
+    ap.add_argument("--admin-subject", help="drive SchemaRegistryClient's admin calls and error paths on this subject")
     ap.add_argument("--produce-topic")
     ap.add_argument("--consume-topic")
     ap.add_argument("--count", type=int, default=3)
@@ -85,6 +125,9 @@ def main() -> int:
     args = ap.parse_args()
 
     registry = SchemaRegistryClient({"url": args.registry})
+    if args.admin_subject:
+        print(json.dumps(admin(registry, args.admin_subject)))
+        return 0
     serializer, deserializer, to_value, from_value = serde(args.format, registry)
     summary: dict = {"format": args.format}
 

@@ -55,6 +55,29 @@ async function runPython(args: string[]): Promise<Record<string, unknown>> {
   return lastJson(r);
 }
 
+test('SchemaRegistryClient admin calls and error codes (confluent-kafka-python)', async () => {
+  const subject = uniqueTopic('sr-py-admin');
+  const r = await runPython(['--admin-subject', subject]);
+  assert.equal(r['v2_compatible'], true);
+  assert.equal(r['bad_compatible'], false);
+  assert.ok((r['id2'] as number) > (r['id1'] as number));
+  assert.deepEqual(r['incompatible'], { http_status: 409, error_code: 409 });
+  assert.deepEqual(r['versions'], [1, 2]);
+  assert.equal(r['lookup_version'], 1);
+  assert.equal(r['latest_version'], 2);
+  assert.equal(r['by_id_type'], 'AVRO');
+  assert.deepEqual(r['set_compatibility'], { compatibility: 'FULL' });
+  assert.equal(r['compatibility'], 'FULL');
+  assert.equal(r['subjects_contains'], true);
+  assert.deepEqual(r['unknown_subject'], { http_status: 404, error_code: 40401 });
+  assert.deepEqual(r['unknown_version'], { http_status: 404, error_code: 40402 });
+  assert.deepEqual(r['unknown_id'], { http_status: 404, error_code: 40403 });
+  assert.deepEqual(r['invalid_schema'], { http_status: 422, error_code: 42201 });
+  assert.deepEqual(r['deleted_versions'], [1, 2]);
+  assert.deepEqual(r['after_delete'], { http_status: 404, error_code: 40401 });
+  assert.deepEqual(r['permanent'], [1, 2]);
+});
+
 const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `user-${i}`, age: i }));
 
 const AVRO_USER = JSON.stringify({
