@@ -204,13 +204,15 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
     if (root === '' && prefix === '' && path !== '/') return false;
     const method = req.method ?? 'GET';
     try {
+      const decoded = segments.map(decodeSegment);
+      const effective = root === 'contexts' && decoded.length > 2 ? inContext(decoded, url) : decoded;
       let body: Buffer | null = null;
       if (method === 'POST' || method === 'PUT') {
         checkContentType(req);
         body = await readBody(req, maxBody);
       }
       // Writes (registrations, deletes, settings) go to the leader when this registry is a follower.
-      if (opts.forwarder !== undefined && isWrite(method, root, segments.length)) {
+      if (opts.forwarder !== undefined && isWrite(method, effective[0] ?? '', effective.length)) {
         const headers: Record<string, string> = { 'content-type': String(req.headers['content-type'] ?? CONTENT_TYPE) };
         const forwarded = await opts.forwarder(method, `${path}${url.search}`, body, headers);
         if (forwarded !== null) {
@@ -219,8 +221,7 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
           return true;
         }
       }
-      const decoded = segments.map(decodeSegment);
-      await handle(service, method, root === 'contexts' && decoded.length > 2 ? inContext(decoded, url) : decoded, url, body, res);
+      await handle(service, method, effective, url, body, res);
     } catch (err) {
       if (err instanceof RegistryError) {
         send(res, err.status, err.toBody());

@@ -84,16 +84,20 @@ test('two registries elect one leader; writes through either give unique ids, re
   const incompatible = await call(follower.url, 'POST', '/subjects/lf-one/versions', { schema: JSON.stringify({ type: 'record', name: 'One', fields: [{ name: 'f', type: 'int' }] }) });
   assert.equal(incompatible.status, 409, 'the leader\'s error comes back through the follower');
 
+  // Context URLs are writes too: forwarded like the rest.
+  const inContext = await call(`${follower.url}/contexts/.lf`, 'POST', '/subjects/lf-ctx/versions', { schema: rec('Ctx') });
+  assert.equal(inContext.status, 200, JSON.stringify(inContext.body));
+
   // The platform's own registry, a third reader of the same topic, sees it all.
   const platformUrl = `http://127.0.0.1:${broker.httpPort}`;
-  const fromPlatform = await eventually(() => call(platformUrl, 'GET', '/subjects'), (r) => (r.body as string[]).length === 3);
-  assert.deepEqual(fromPlatform.body, ['lf-one', 'lf-three', 'lf-two']);
+  const fromPlatform = await eventually(() => call(platformUrl, 'GET', '/subjects'), (r) => (r.body as string[]).length === 4);
+  assert.deepEqual(fromPlatform.body, [':.lf:lf-ctx', 'lf-one', 'lf-three', 'lf-two']);
 
   // The leader leaves: the follower takes over and writes continue with fresh ids.
   await leader.stop();
   const after = await call(follower.url, 'POST', '/subjects/lf-four/versions', { schema: rec('Four') });
   assert.equal(after.status, 200, JSON.stringify(after.body));
-  assert.ok(after.body.id > r2.body.id && after.body.id > r1.body.id);
+  assert.ok(after.body.id > Math.max(r1.body.id, r2.body.id, inContext.body.id));
   assert.equal(follower.registry.isLeader(), true);
 });
 
