@@ -317,7 +317,23 @@ test('bad input: Confluent error codes, and the server keeps serving', async () 
   assert.equal((await call(r.url, 'GET', '/subjects/%E0%A4%A/versions')).status, 400);
   const control = await call(r.url, 'POST', `/subjects/${encodeURIComponent('bad\u0001subject')}/versions`, { schema: user() });
   assert.equal(control.body.error_code, 42208);
+  // Nesting deep enough to exhaust the stack is an invalid schema, not a crash.
+  let deep = '"string"';
+  for (let i = 0; i < 20_000; i++) deep = `{"type":"array","items":${deep}}`;
+  assert.equal((await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: deep })).body.error_code, 42201);
   assert.equal((await call(r.url, 'GET', '/subjects')).status, 200);
+});
+
+test('normalize=true stores the normalized form (Avro: full names), and finds it again', async () => {
+  const schema = JSON.stringify({ type: 'record', name: 'R', namespace: 'n', fields: [{ name: 'f', type: { type: 'enum', name: 'E', symbols: ['A'] } }] });
+  const res = await call(r.url, 'POST', '/subjects/rest-normalized/versions?normalize=true', { schema });
+  assert.equal(res.status, 200);
+  const stored = (await call(r.url, 'GET', '/subjects/rest-normalized/versions/1')).body.schema as string;
+  assert.equal(stored, '{"type":"record","name":"n.R","fields":[{"name":"f","type":{"type":"enum","name":"n.E","symbols":["A"]}}]}');
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-normalized?normalize=true', { schema })).body.id, res.body.id);
+  await call(r.url, 'PUT', '/config/rest-normalized', { normalize: true });
+  assert.deepEqual((await call(r.url, 'GET', '/config/rest-normalized')).body, { normalize: true });
+  assert.deepEqual((await call(r.url, 'POST', '/subjects/rest-normalized/versions', { schema })).body, { id: res.body.id });
 });
 
 test('the registry can be mounted under a prefix', async () => {
