@@ -103,6 +103,19 @@ test('two members of one client do not hold each other up', async () => {
   await Promise.all([m1.leave(), m2.leave()]);
 });
 
+test('a join the coordinator refuses fails with its error code, and the client stays usable', async () => {
+  const groupId = uniqueTopic('refused-join');
+  const base = { protocols: [{ name: 'v0', metadata: Buffer.from('x') }], assign: () => new Map<string, Buffer>(), onAssigned: () => {} };
+  await rejectsWith(f.client.joinGroup(groupId, { ...base, protocolType: 'sr', sessionTimeoutMs: 1000 }), ErrorCode.INVALID_SESSION_TIMEOUT, new RegExp(`JoinGroup ${groupId} failed with INVALID_SESSION_TIMEOUT`));
+  const r = recorder();
+  const m = await member(f.client, groupId, 'sr-member', r);
+  // Same group, another protocol type: Kafka refuses the newcomer.
+  await rejectsWith(f.client.joinGroup(groupId, { ...base, protocolType: 'connect', sessionTimeoutMs: 6000 }), ErrorCode.INCONSISTENT_GROUP_PROTOCOL, /INCONSISTENT_GROUP_PROTOCOL/);
+  assert.equal(m.isLeader, true, 'the existing member is undisturbed');
+  await rejectsWith(f.client.joinGroup('', { ...base, protocolType: 'sr' }), ErrorCode.INVALID_GROUP_ID, /group id is empty/);
+  await m.leave();
+});
+
 test('committed offsets read back; unknown partitions have none', async () => {
   const groupId = uniqueTopic('offsets-group');
   const topic = uniqueTopic('offsets-topic');
