@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, type Assignment, type GroupMemberInfo, type KafkaClient } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/generated/index.js';
+import { WireClient } from '../helpers/wire-client.js';
 import { rejectsWith, sleep, uniqueTopic, useBrokerAndKafkaClient, type ClientFixture } from './support.js';
 
 let f: ClientFixture;
@@ -142,12 +144,20 @@ test('committed offsets read back; unknown partitions have none', async () => {
   await rejectsWith(f.client.commitOffsets(groupId, [{ topic: missing, partition: 0, offset: 1 }]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, new RegExp(`OffsetCommit for group ${groupId}: topic partition ${missing}-0 does not exist`));
 });
 
-test('a closed client refuses every operation with a KafkaClientError', async () => {
+test('close leaves the groups joined; a closed client refuses every operation with a KafkaClientError', async () => {
   const c = await f.connect();
   const topic = uniqueTopic('closed');
   await c.createTopic(topic, { partitions: 1 });
   const producer = c.producer();
+  const groupId = uniqueTopic('left-on-close');
+  await member(c, groupId, 'closing', recorder());
   await c.close();
+  // The coordinator saw a LeaveGroup: the group is empty at once, not after the session timeout.
+  const w = await WireClient.connect(f.broker.host, f.broker.port);
+  const described = await w.request(ApiKey.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false }) as { groups: { groupState: string; members: unknown[] }[] };
+  w.close();
+  assert.equal(described.groups[0]!.groupState, 'Empty');
+  assert.deepEqual(described.groups[0]!.members, []);
   await rejectsWith(c.createTopic(uniqueTopic('after-close')), ErrorCode.NETWORK_EXCEPTION, /client is closed/);
   await rejectsWith(c.fetch(topic, 0, 0), ErrorCode.NETWORK_EXCEPTION, /client is closed/);
   await rejectsWith(producer.send(topic, [{ key: null, value: null }]), ErrorCode.NETWORK_EXCEPTION, /closed/);
