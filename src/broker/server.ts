@@ -1,9 +1,10 @@
-// The Kafka listeners: one TCP server per configured listener, and the set of
-// live connections so that shutdown can drain them.
+// The Kafka listeners: one TCP server per configured listener, in-process
+// connections for the platform's own services, and the set of live
+// connections so that shutdown can drain them.
 
 import { createServer, type Server } from 'node:net';
-import { createLogger } from '../observability/logger.js';
 import type { Duplex } from 'node:stream';
+import { createLogger } from '../observability/logger.js';
 import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
 import { InProcessStream } from './in-process.js';

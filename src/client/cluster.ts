@@ -32,6 +32,9 @@ export const DEFAULT_LANE = 'default';
 /** Fetches, which may wait up to their max wait on the broker. */
 export const FETCH_LANE = 'fetch';
 
+/** metadata.max.age.ms: how long topic metadata is used before it is asked for again. */
+const METADATA_MAX_AGE_MS = 5 * 60_000;
+
 /** How long a topic this client created may still be unknown to the broker it asks (metadata propagation). */
 const CREATED_TOPIC_GRACE_MS = 30_000;
 
@@ -59,7 +62,7 @@ export class Cluster {
    * lane of their own rather than holding up produce and heartbeats.
    */
   private readonly connections = new Map<string, Promise<BrokerConnection>>();
-  private readonly topics = new Map<string, TopicMetadata>();
+  private readonly topics = new Map<string, TopicMetadata & { fetchedAt: number }>();
   private readonly coordinators = new Map<string, number>();
   private readonly createdTopics = new Map<string, number>();
 
@@ -166,6 +169,7 @@ export class Cluster {
         continue;
       }
       this.topics.set(t.name, {
+        fetchedAt: Date.now(),
         name: t.name,
         topicId: t.topicId,
         partitions: t.partitions
@@ -200,7 +204,8 @@ export class Cluster {
   async topic(name: string, refresh = false): Promise<TopicMetadata> {
     if (!refresh) {
       const cached = this.topics.get(name);
-      if (cached !== undefined) return cached;
+      // Refreshed now and then even without errors, so added partitions are seen (Kafka's metadata.max.age.ms).
+      if (cached !== undefined && Date.now() - cached.fetchedAt < METADATA_MAX_AGE_MS) return cached;
     }
     const res = await this.metadata([name]);
     const t = res.topics.find((x) => x.name === name);

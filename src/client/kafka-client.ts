@@ -5,7 +5,8 @@
 import { createTopic, deleteTopic, describeTopic, listOffsets, type CreateTopicOptions, type TopicDescription } from './admin.js';
 import { Cluster, parseBootstrap } from './cluster.js';
 import type { Transport } from './connection.js';
-import { clientClosed } from './errors.js';
+import { ErrorCode } from '../protocol/generated/index.js';
+import { clientClosed, invalidArgument } from './errors.js';
 import { fetchPartition, type FetchOptions, type FetchResult } from './fetch.js';
 import { ClassicGroupMember, type GroupMember, type JoinGroupOptions } from './group-member.js';
 import { commitOffsets, fetchOffsets, type CommittedOffset, type Committer, type OffsetToCommit } from './offsets.js';
@@ -33,6 +34,9 @@ export class KafkaClient {
   /** Connects to a bootstrap broker and reads the cluster's metadata. */
   static async connect(opts: KafkaClientOptions): Promise<KafkaClient> {
     const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs <= 0) {
+      throw invalidArgument(ErrorCode.INVALID_REQUEST, `KafkaClient.connect: requestTimeoutMs must be a positive integer, got ${requestTimeoutMs}`);
+    }
     const cluster = new Cluster(parseBootstrap(opts.bootstrap), {
       clientId: opts.clientId ?? 'tributary',
       requestTimeoutMs,
@@ -73,7 +77,7 @@ export class KafkaClient {
 
   producer(opts?: ProducerOptions): Producer {
     if (this.cluster.closed) throw clientClosed('producer');
-    const p = new ClientProducer(this.cluster, this.partitioner, opts);
+    const p = new ClientProducer(this.cluster, this.partitioner, opts, () => this.producers.delete(p));
     this.producers.add(p);
     return p;
   }

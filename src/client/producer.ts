@@ -73,6 +73,8 @@ export class ClientProducer implements Producer {
     private readonly cluster: Cluster,
     private readonly partitioner: Partitioner,
     opts: ProducerOptions = {},
+    /** Called once the producer is closed and flushed. */
+    private readonly onClosed: () => void = () => {},
   ) {
     this.acks = opts.acks ?? -1;
     if (this.acks !== -1 && this.acks !== 0 && this.acks !== 1) throw invalidArgument(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${String(opts.acks)}`);
@@ -158,6 +160,7 @@ export class ClientProducer implements Producer {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    this.onClosed();
   }
 
   /** Runs `fn` after everything queued before it on the same partition, whatever their outcome. */

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, type Assignment, type GroupMemberInfo, type KafkaClient } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/generated/index.js';
+import { WireClient } from '../helpers/wire-client.js';
 import { rejectsWith, sleep, uniqueTopic, useBrokerAndKafkaClient, type ClientFixture } from './support.js';
 
 let f: ClientFixture;
@@ -103,6 +105,19 @@ test('two members of one client do not hold each other up', async () => {
   await Promise.all([m1.leave(), m2.leave()]);
 });
 
+test('a join the coordinator refuses fails with its error code, and the client stays usable', async () => {
+  const groupId = uniqueTopic('refused-join');
+  const base = { protocols: [{ name: 'v0', metadata: Buffer.from('x') }], assign: () => new Map<string, Buffer>(), onAssigned: () => {} };
+  await rejectsWith(f.client.joinGroup(groupId, { ...base, protocolType: 'sr', sessionTimeoutMs: 1000 }), ErrorCode.INVALID_SESSION_TIMEOUT, new RegExp(`JoinGroup ${groupId} failed with INVALID_SESSION_TIMEOUT`));
+  const r = recorder();
+  const m = await member(f.client, groupId, 'sr-member', r);
+  // Same group, another protocol type: Kafka refuses the newcomer.
+  await rejectsWith(f.client.joinGroup(groupId, { ...base, protocolType: 'connect', sessionTimeoutMs: 6000 }), ErrorCode.INCONSISTENT_GROUP_PROTOCOL, /INCONSISTENT_GROUP_PROTOCOL/);
+  assert.equal(m.isLeader, true, 'the existing member is undisturbed');
+  await rejectsWith(f.client.joinGroup('', { ...base, protocolType: 'sr' }), ErrorCode.INVALID_GROUP_ID, /group id is empty/);
+  await m.leave();
+});
+
 test('committed offsets read back; unknown partitions have none', async () => {
   const groupId = uniqueTopic('offsets-group');
   const topic = uniqueTopic('offsets-topic');
@@ -129,12 +144,20 @@ test('committed offsets read back; unknown partitions have none', async () => {
   await rejectsWith(f.client.commitOffsets(groupId, [{ topic: missing, partition: 0, offset: 1 }]), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, new RegExp(`OffsetCommit for group ${groupId}: topic partition ${missing}-0 does not exist`));
 });
 
-test('a closed client refuses every operation with a KafkaClientError', async () => {
+test('close leaves the groups joined; a closed client refuses every operation with a KafkaClientError', async () => {
   const c = await f.connect();
   const topic = uniqueTopic('closed');
   await c.createTopic(topic, { partitions: 1 });
   const producer = c.producer();
+  const groupId = uniqueTopic('left-on-close');
+  await member(c, groupId, 'closing', recorder());
   await c.close();
+  // The coordinator saw a LeaveGroup: the group is empty at once, not after the session timeout.
+  const w = await WireClient.connect(f.broker.host, f.broker.port);
+  const described = await w.request(ApiKey.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false }) as { groups: { groupState: string; members: unknown[] }[] };
+  w.close();
+  assert.equal(described.groups[0]!.groupState, 'Empty');
+  assert.deepEqual(described.groups[0]!.members, []);
   await rejectsWith(c.createTopic(uniqueTopic('after-close')), ErrorCode.NETWORK_EXCEPTION, /client is closed/);
   await rejectsWith(c.fetch(topic, 0, 0), ErrorCode.NETWORK_EXCEPTION, /client is closed/);
   await rejectsWith(producer.send(topic, [{ key: null, value: null }]), ErrorCode.NETWORK_EXCEPTION, /closed/);

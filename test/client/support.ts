@@ -1,5 +1,8 @@
 // Shared setup for the client's tests: one in-process broker per test file
 // (failing the file if it logged an ERROR) and a connected KafkaClient.
+// The files that use it (produce-fetch, groups, kafkajs-crosscheck,
+// producer-recovery) also pass against Apache Kafka 4.1.1:
+// TRIBUTARY_TEST_BOOTSTRAP=127.0.0.1:19092 with compat/kafka-server/start.sh.
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { KafkaClient, KafkaClientError, type KafkaClientOptions } from '../../src/client/index.js';
