@@ -4,7 +4,7 @@
 // kind, its scalar type outside the wire-compatible groups, or its message
 // type is not; nor is removing a message, changing the package, adding or
 // removing a proto2 required field, moving several fields into a new oneof, or
-// dropping a reserved number.
+// dropping a reserved number. Enums count as scalars of the int32/int64/uint/bool group.
 import { test } from 'node:test';
 import { runCompatRow, type CompatRow } from './compat-table.js';
 
@@ -28,6 +28,11 @@ const ROWS: CompatRow[] = [
   { name: 'remove a message', old: [user('string name = 1;', 'message Extra { int32 x = 1; }')], new: user('string name = 1;'), expect: { BACKWARD: false, FORWARD: true } },
   { name: 'add an enum value', old: [user('Kind k = 1;', 'enum Kind { A = 0; B = 1; }')], new: user('Kind k = 1;', 'enum Kind { A = 0; B = 1; C = 2; }'),
     expect: { BACKWARD: true, FORWARD: true } },
+  { name: 'an enum field becomes int32 (both varints)', old: [user('Kind k = 1;', 'enum Kind { A = 0; B = 1; }')], new: user('int32 k = 1;', 'enum Kind { A = 0; B = 1; }'),
+    expect: { BACKWARD: true, FORWARD: true } },
+  { name: 'remove an enum type no field uses', old: [user('string name = 1;', 'enum Kind { A = 0; }')], new: user('string name = 1;'), expect: { BACKWARD: true, FORWARD: true } },
+  { name: 'a map value type changes', old: [user('map<string, int32> m = 1;')], new: user('map<string, string> m = 1;'), expect: { BACKWARD: false, FORWARD: false } },
+  { name: 'a map value widens within its group', old: [user('map<string, int32> m = 1;')], new: user('map<string, int64> m = 1;'), expect: { BACKWARD: true, FORWARD: true } },
   { name: 'move one field into a new oneof', old: [user('string email = 1; string name = 2;')],
     new: user('oneof contact { string email = 1; } string name = 2;'), expect: { BACKWARD: true, FORWARD: true } },
   { name: 'move two fields into a new oneof', old: [user('string email = 1; string phone = 2;')],
@@ -37,6 +42,10 @@ const ROWS: CompatRow[] = [
   { name: 'change the package', old: [user('string name = 1;')], new: proto3('message User {\nstring name = 1;\n}', 'com.other'), expect: { BACKWARD: false, FORWARD: false } },
   { name: 'proto2: add a required field', old: ['syntax = "proto2";\nmessage User { optional string name = 1; }'],
     new: 'syntax = "proto2";\nmessage User { optional string name = 1; required int32 age = 2; }', expect: { BACKWARD: false, FORWARD: false } },
+  { name: 'move a field into an existing oneof', old: [user('oneof contact { string email = 1; } string phone = 2;')],
+    new: user('oneof contact { string email = 1; string phone = 2; }'), expect: { BACKWARD: false, FORWARD: true } },
+  { name: 'dropping a reserved name (names do not protect numbers)', old: [user('string name = 1; reserved "old";')], new: user('string name = 1;'),
+    expect: { BACKWARD: true, FORWARD: true } },
   { name: 'drop a reserved number', old: [user('string name = 1; reserved 2;')], new: user('string name = 1;'), expect: { BACKWARD: false, FORWARD: true } },
   { name: 'a nested message gains a field', old: [user('Inner i = 1; message Inner { bool ok = 1; }')],
     new: user('Inner i = 1; message Inner { bool ok = 1; string why = 2; }'), expect: { BACKWARD: true, FORWARD: true } },

@@ -441,26 +441,35 @@ function toFileDescriptor(s: ProtobufSchema): FileDescriptorProto {
 
 // ---- compatibility ----
 
-/** Scalar types that decode each other's wire values (Confluent's compatible scalar groups). */
-const SCALAR_GROUPS = [['int32', 'uint32', 'int64', 'uint64', 'bool'], ['sint32', 'sint64'], ['fixed32', 'sfixed32'], ['fixed64', 'sfixed64'], ['string', 'bytes']];
+/**
+ * Scalar types that decode each other's wire values (Confluent's groups, after protobuf's
+ * "updating a message type" rules); an enum counts as a general number.
+ */
+const SCALAR_GROUPS = [['int32', 'uint32', 'int64', 'uint64', 'bool'], ['sint32', 'sint64'], ['fixed32', 'sfixed32'], ['fixed64', 'sfixed64'], ['string', 'bytes'], ['float'], ['double']];
 
-function scalarCompatible(a: string, b: string): boolean {
-  return a === b || SCALAR_GROUPS.some((g) => g.includes(a) && g.includes(b));
+function scalarGroup(f: { type: string; resolvedType: protobuf.ReflectionObject | null }): number {
+  if (f.resolvedType instanceof protobuf.Enum) return 0;
+  return SCALAR_GROUPS.findIndex((g) => g.includes(f.type));
 }
 
-function fieldKind(f: protobuf.Field): string {
+/** Confluent's field kinds: enums are scalars (they are varints on the wire). */
+function fieldKind(f: protobuf.Field): 'scalar' | 'message' | 'map' {
   if (f.map) return 'map';
-  if (f.resolvedType instanceof protobuf.Type) return 'message';
-  if (f.resolvedType instanceof protobuf.Enum) return 'enum';
-  return 'scalar';
+  return f.resolvedType instanceof protobuf.Type ? 'message' : 'scalar';
 }
 
-function isReserved(t: protobuf.Type, id: number): boolean {
+function isReserved(t: protobuf.Type | protobuf.Enum, id: number): boolean {
   return ((t.reserved ?? []) as (number[] | string)[]).some((r) => Array.isArray(r) && id >= r[0]! && id <= r[1]!);
 }
 
 function diff(type: string, path: string): string {
   return `{errorType:"${type}", description:"Found incompatible change: Difference{fullPath='${path}', type=${type}}"}`;
+}
+
+/** A type's name within its package: what Confluent compares when a field's message type may have moved files. */
+function localName(t: protobuf.ReflectionObject, packageName: string): string {
+  const full = t.fullName.replace(/^\./, '');
+  return packageName !== '' && full.startsWith(`${packageName}.`) ? full.slice(packageName.length + 1) : full;
 }
 
 /** Incompatible differences from `original` (the writer) to `update` (the reader). */
@@ -471,7 +480,7 @@ function compareFiles(original: ProtobufSchema, update: ProtobufSchema): string[
     const map = new Map<string, protobuf.Type>();
     const walk = (obj: protobuf.ReflectionObject | null) => {
       if (!(obj instanceof protobuf.Type)) return;
-      map.set(obj.fullName.replace(/^\./, '').slice(s.packageName === '' ? 0 : s.packageName.length + 1), obj);
+      map.set(localName(obj, s.packageName), obj);
       for (const n of obj.nestedArray) walk(n);
     };
     for (const name of s.topLevel) walk(lookup(s.root, name));
@@ -479,62 +488,83 @@ function compareFiles(original: ProtobufSchema, update: ProtobufSchema): string[
   };
   const om = messages(original);
   const um = messages(update);
+  // Removing a message breaks readers that name it; enums may come and go (ENUM_REMOVED is compatible).
   for (const [name, ot] of om) {
     const ut = um.get(name);
-    if (ut === undefined) {
-      out.push(diff('MESSAGE_REMOVED', `#/${name}`));
-      continue;
-    }
-    compareMessages(ot, ut, `#/${name}`, out);
+    if (ut === undefined) out.push(diff('MESSAGE_REMOVED', `#/${name}`));
+    else compareMessages(ot, ut, `#/${name}`, original.packageName, update.packageName, out);
   }
   return out;
 }
 
-function compareMessages(o: protobuf.Type, u: protobuf.Type, path: string, out: string[]): void {
-  const oReserved = (o.reserved ?? []) as (number[] | string)[];
-  for (const r of oReserved) {
-    if (Array.isArray(r)) {
-      for (let id = r[0]!; id <= Math.min(r[1]!, r[0]! + 1000); id++) if (!isReserved(u, id)) { out.push(diff('RESERVED_RANGE_REMOVED', `${path}/${id}`)); break; }
-    } else if (!((u.reserved ?? []) as (number[] | string)[]).includes(r)) out.push(diff('RESERVED_NAME_REMOVED', `${path}/${r}`));
+function compareFieldTypes(f: protobuf.Field, g: protobuf.Field, at: string, oPkg: string, uPkg: string, out: string[]): void {
+  const ok = fieldKind(f);
+  const uk = fieldKind(g);
+  if (ok !== uk) return void out.push(diff('FIELD_KIND_CHANGED', at));
+  if (ok === 'map') {
+    // Keys and values compare as fields of their own.
+    if (scalarGroup({ type: keyTypeOf(f), resolvedType: null }) !== scalarGroup({ type: keyTypeOf(g), resolvedType: null })) out.push(diff('FIELD_SCALAR_KIND_CHANGED', `${at}/key`));
+    const fv = f.resolvedType instanceof protobuf.Type ? 'message' : 'scalar';
+    const gv = g.resolvedType instanceof protobuf.Type ? 'message' : 'scalar';
+    if (fv !== gv) out.push(diff('FIELD_KIND_CHANGED', `${at}/value`));
+    else if (fv === 'scalar' && scalarGroup(f) !== scalarGroup(g)) out.push(diff('FIELD_SCALAR_KIND_CHANGED', `${at}/value`));
+    else if (fv === 'message' && localName(f.resolvedType!, oPkg) !== localName(g.resolvedType!, uPkg)) out.push(diff('FIELD_NAMED_TYPE_CHANGED', `${at}/value`));
+    return;
   }
-  const byId = (t: protobuf.Type) => new Map(t.fieldsArray.map((f) => [f.id, f]));
-  const of = byId(o);
-  const uf = byId(u);
+  if (ok === 'scalar') {
+    if (scalarGroup(f) !== scalarGroup(g)) out.push(diff('FIELD_SCALAR_KIND_CHANGED', at));
+    return;
+  }
+  if (localName(f.resolvedType!, oPkg) !== localName(g.resolvedType!, uPkg)) out.push(diff('FIELD_NAMED_TYPE_CHANGED', at));
+}
+
+function compareMessages(o: protobuf.Type, u: protobuf.Type, path: string, oPkg: string, uPkg: string, out: string[]): void {
+  // Numbers once reserved must stay reserved (names do not protect a number).
+  for (const r of (o.reserved ?? []) as (number[] | string)[]) {
+    if (!Array.isArray(r)) continue;
+    const [from, to] = [r[0]!, r[1]!];
+    const covered = ((u.reserved ?? []) as (number[] | string)[]).some((x) => Array.isArray(x) && x[0]! <= from && x[1]! >= to);
+    if (!covered) out.push(diff('RESERVED_FIELD_REMOVED', `${path}/${from}`));
+  }
+  const real = (t: protobuf.Type) => t.oneofsArray.filter((x) => !isSynthetic(x));
+  const inOneof = (t: protobuf.Type) => new Map(real(t).flatMap((x) => x.oneof.map((n) => [t.fields[n]?.id ?? -1, x.name] as const)));
+  const oOneofOf = inOneof(o);
+  const of = new Map(o.fieldsArray.map((f) => [f.id, f]));
+  const uf = new Map(u.fieldsArray.map((f) => [f.id, f]));
+
+  // Fields moving into a oneof: one may move into a new oneof; several at once, or one joining fields
+  // that were already in a oneof, would make old data ambiguous.
+  for (const oneof of real(u)) {
+    let moved = 0;
+    let existing = 0;
+    for (const name of oneof.oneof) {
+      const id = u.fields[name]?.id;
+      if (id === undefined || !of.has(id)) continue;
+      if (oOneofOf.has(id)) existing++;
+      else moved++;
+    }
+    if (moved > 1) out.push(diff('MULTIPLE_FIELDS_MOVED_TO_ONEOF', `${path}/${oneof.name}`));
+    else if (moved === 1 && existing > 0) out.push(diff('FIELD_MOVED_TO_EXISTING_ONEOF', `${path}/${oneof.name}`));
+  }
+  // A oneof kept under its name may gain members, not lose them (a member moved elsewhere is not lost).
+  for (const oneof of real(o)) {
+    const kept = real(u).find((x) => x.name === oneof.name);
+    if (kept === undefined) continue;
+    const keptIds = new Set(kept.oneof.map((n) => u.fields[n]?.id));
+    for (const name of oneof.oneof) {
+      const id = o.fields[name]?.id;
+      if (id !== undefined && !keptIds.has(id) && !uf.has(id)) out.push(diff('ONEOF_FIELD_REMOVED', `${path}/${oneof.name}/${id}`));
+    }
+  }
+
   for (const [id, f] of of) {
     const g = uf.get(id);
-    if (g === undefined) {
-      if (f.required) out.push(diff('REQUIRED_FIELD_REMOVED', `${path}/${id}`));
-      if (f.partOf !== null && !isSynthetic(f.partOf)) out.push(diff('ONEOF_FIELD_REMOVED', `${path}/${id}`));
-      continue;
-    }
     const at = `${path}/${id}`;
-    const ok = fieldKind(f);
-    const uk = fieldKind(g);
-    if (ok !== uk) {
-      out.push(diff('FIELD_KIND_CHANGED', at));
+    if (g === undefined) {
+      if (f.required) out.push(diff('REQUIRED_FIELD_REMOVED', at));
       continue;
     }
-    if (ok === 'scalar' && !scalarCompatible(f.type, g.type)) out.push(diff('FIELD_SCALAR_KIND_CHANGED', at));
-    if ((ok === 'message' || ok === 'enum') && f.resolvedType!.fullName.split('.').pop() !== g.resolvedType!.fullName.split('.').pop()) {
-      out.push(diff('FIELD_NAMED_TYPE_CHANGED', at));
-    }
-    if (ok === 'map') {
-      const fk = keyTypeOf(f);
-      const gk = keyTypeOf(g);
-      if (fk !== gk || (f.resolvedType === null ? !scalarCompatible(f.type, g.type) : f.resolvedType.name !== g.resolvedType?.name)) out.push(diff('FIELD_KIND_CHANGED', at));
-    }
-    if (f.repeated !== g.repeated && ok !== 'map') out.push(diff('FIELD_LABEL_CHANGED', at));
-    if (!f.required && g.required) out.push(diff('REQUIRED_FIELD_ADDED', at));
-    if (f.required && !g.required) out.push(diff('REQUIRED_FIELD_REMOVED', at));
-    const fo = f.partOf !== null && !isSynthetic(f.partOf) ? f.partOf : null;
-    const go = g.partOf !== null && !isSynthetic(g.partOf) ? g.partOf : null;
-    if (fo === null && go !== null) {
-      // Moving one field into a new oneof is fine; into an existing one, or several at once, loses data.
-      const existed = o.oneofsArray.some((x) => x.name === go.name);
-      const movedTogether = go.oneof.filter((n) => { const m = u.fields[n]; return m !== undefined && of.has(m.id) && of.get(m.id)!.partOf === null; }).length;
-      if (existed) out.push(diff('FIELD_MOVED_TO_EXISTING_ONEOF', at));
-      else if (movedTogether > 1) out.push(diff('MULTIPLE_FIELDS_MOVED_TO_ONEOF', at));
-    }
+    compareFieldTypes(f, g, at, oPkg, uPkg, out);
   }
   for (const [id, g] of uf) {
     if (of.has(id)) continue;
