@@ -145,6 +145,25 @@ test('@confluentinc/schemaregistry JSON Schema serializer and deserializer round
   await assert.rejects(ser.serialize(topic, { sensor: 's3' }));
 });
 
+test('@kafkajs/confluent-schema-registry with JSON Schema and Protobuf: registers text schemas and decodes from what the registry returns', async () => {
+  const registry = new KafkajsRegistry({ host: registryUrl });
+  const topic = uniqueTopic('sr-kafkajs-json');
+  const jsonSchema = JSON.stringify({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] });
+  const { id: jsonId } = await registry.register({ type: SchemaType.JSON, schema: jsonSchema }, { subject: `${topic}-value` });
+  const encoded = await registry.encode(jsonId, { n: 5 });
+  assert.deepEqual(await registry.decode(encoded), { n: 5 });
+  // The framing is Confluent's: @confluentinc/schemaregistry decodes it.
+  const des = new JsonDeserializer(new SchemaRegistryClient({ baseURLs: [registryUrl] }), SerdeType.VALUE, {});
+  assert.deepEqual(await des.deserialize(topic, encoded), { n: 5 });
+
+  // kafkajs's client parses the canonical .proto text this registry returns (fully-qualified type names included).
+  const proto = 'syntax = "proto3";\npackage kjs;\nmessage Outer {\n  Inner inner = 1;\n  message Inner { string word = 1; }\n}\n';
+  const { id: protoId } = await registry.register({ type: SchemaType.PROTOBUF, schema: proto }, { subject: `${topic}-proto` });
+  const fresh = new KafkajsRegistry({ host: registryUrl });
+  const bytes = await fresh.encode(protoId, { inner: { word: 'hi' } });
+  assert.deepEqual(JSON.parse(JSON.stringify(await new KafkajsRegistry({ host: registryUrl }).decode(bytes))), { inner: { word: 'hi' } });
+});
+
 test('@confluentinc/schemaregistry Protobuf serializer registers the serialized descriptor; the deserializer reads it back', async () => {
   const topic = uniqueTopic('sr-confluent-protobuf');
   await client.createTopic(topic, { partitions: 1 });
