@@ -213,7 +213,9 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
       }
       // Writes (registrations, deletes, settings) go to the leader when this registry is a follower.
       if (opts.forwarder !== undefined && isWrite(method, effective[0] ?? '', effective.length)) {
+        // Credentials go along, as Confluent's forwarding does: the leader authorizes the request again.
         const headers: Record<string, string> = { 'content-type': String(req.headers['content-type'] ?? CONTENT_TYPE) };
+        if (typeof req.headers.authorization === 'string') headers['authorization'] = req.headers.authorization;
         const forwarded = await opts.forwarder(method, `${path}${url.search}`, body, headers);
         if (forwarded !== null) {
           res.writeHead(forwarded.status, { 'content-type': forwarded.contentType, 'content-length': forwarded.body.length });

@@ -78,6 +78,22 @@ test('an incompatible schema is refused with 409 and the verbose check explains 
   assert.equal((await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: bad })).status, 200);
 });
 
+test('concurrent registrations: unique ids, gapless versions, one id per distinct schema', async () => {
+  const s = 'rest-concurrent';
+  await call(r.url, 'PUT', `/config/${s}`, { compatibility: 'NONE' });
+  const schemas = Array.from({ length: 30 }, (_, i) => user([{ name: `f${i % 20}`, type: 'int' }]));
+  const results = await Promise.all(schemas.map((schema) => call(r.url, 'POST', `/subjects/${s}/versions`, { schema })));
+  assert.ok(results.every((x) => x.status === 200));
+  const idOf = new Map<string, number>();
+  schemas.forEach((schema, i) => {
+    const id = results[i]!.body.id as number;
+    if (idOf.has(schema)) assert.equal(id, idOf.get(schema));
+    idOf.set(schema, id);
+  });
+  assert.equal(new Set(idOf.values()).size, 20);
+  assert.deepEqual((await call(r.url, 'GET', `/subjects/${s}/versions`)).body, Array.from({ length: 20 }, (_, i) => i + 1));
+});
+
 test('config: global, per subject, defaultToGlobal, delete, and invalid levels', async () => {
   assert.deepEqual((await call(r.url, 'GET', '/config')).body, { compatibilityLevel: 'BACKWARD' });
   const s = 'rest-config-value';
