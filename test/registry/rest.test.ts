@@ -249,6 +249,15 @@ test('Protobuf: text and serialized forms, imports as references, invalid schema
     const res = await call(r.url, 'POST', '/subjects/rest-pb-bad/versions', { schemaType: 'PROTOBUF', schema: bad });
     assert.equal(res.body.error_code, 42201, bad);
   }
+  // Standard file options survive both forms.
+  const withOptions = 'syntax = "proto3";\npackage opts;\noption java_package = "com.example.opts";\noption java_multiple_files = true;\nmessage O { string s = 1; }\n';
+  const o = await call(r.url, 'POST', '/subjects/rest-pb-options/versions', { schemaType: 'PROTOBUF', schema: withOptions });
+  const text = (await call(r.url, 'GET', `/schemas/ids/${o.body.id}`)).body.schema as string;
+  assert.match(text, /option java_package = "com\.example\.opts";/);
+  assert.match(text, /option java_multiple_files = true;/);
+  const oSerialized = (await call(r.url, 'GET', `/schemas/ids/${o.body.id}?format=serialized`)).body.schema as string;
+  assert.deepEqual((await call(r.url, 'POST', '/subjects/rest-pb-options', { schemaType: 'PROTOBUF', schema: oSerialized })).body.id, o.body.id);
+
   // Changing a field's type is refused.
   const changed = order.replace('string id = 1;', 'int32 id = 1;');
   assert.equal((await call(r.url, 'POST', '/subjects/rest-pb-order/versions', { schemaType: 'PROTOBUF', schema: changed, references: refs })).status, 409);

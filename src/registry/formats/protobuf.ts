@@ -32,6 +32,8 @@ export interface ProtobufSchema extends ParsedSchema {
   readonly syntax: 'proto2' | 'proto3';
   readonly packageName: string;
   readonly imports: string[];
+  /** Standard file options (java_package, go_package, ...), by their .proto names. */
+  readonly fileOptions: FileOptions;
   /** The resolved root holding this file's definitions and its dependencies'. */
   readonly root: protobuf.Root;
   /** Full names (no leading dot) of the top-level messages, enums and services this file defines. */
@@ -62,6 +64,35 @@ const SCALARS: Record<number, string> = {
   12: 'bytes', 13: 'uint32', 15: 'sfixed32', 16: 'sfixed64', 17: 'sint32', 18: 'sint64',
 };
 const SCALAR_NUMBERS: Record<string, number> = Object.fromEntries(Object.entries(SCALARS).map(([n, s]) => [s, Number(n)]));
+
+/** google.protobuf.FileOptions kept in the canonical text and the serialized form (custom options are not). */
+const FILE_OPTIONS: Record<string, 'string' | 'bool' | 'optimize'> = {
+  java_package: 'string', java_outer_classname: 'string', java_multiple_files: 'bool', java_generate_equals_and_hash: 'bool',
+  java_string_check_utf8: 'bool', optimize_for: 'optimize', go_package: 'string', cc_generic_services: 'bool',
+  java_generic_services: 'bool', py_generic_services: 'bool', deprecated: 'bool', cc_enable_arenas: 'bool',
+  objc_class_prefix: 'string', csharp_namespace: 'string', swift_prefix: 'string', php_class_prefix: 'string',
+  php_namespace: 'string', php_metadata_namespace: 'string', ruby_package: 'string',
+};
+const OPTIMIZE_MODES = ['', 'SPEED', 'CODE_SIZE', 'LITE_RUNTIME'];
+type FileOptions = Record<string, string | boolean>;
+
+const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The standard file options of a parsed file, by their .proto names; anything else is left out. */
+function pickFileOptions(raw: Record<string, unknown> | undefined, keysAreCamel: boolean): FileOptions {
+  const out: FileOptions = {};
+  if (raw === undefined) return out;
+  for (const [name, type] of Object.entries(FILE_OPTIONS)) {
+    const v = raw[keysAreCamel ? camel(name) : name];
+    if (v === undefined || v === null) continue;
+    if (type === 'optimize') {
+      const mode = typeof v === 'number' ? OPTIMIZE_MODES[v] : String(v);
+      if (mode !== undefined && OPTIMIZE_MODES.includes(mode) && mode !== '') out[name] = mode;
+    } else if (type === 'bool' && typeof v === 'boolean') out[name] = v;
+    else if (type === 'string' && typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
 
 function messageToJson(m: DescriptorProto): JsonObj {
   const entries = new Map<string, DescriptorProto>();
@@ -137,6 +168,7 @@ interface LoadedFile {
   syntax: 'proto2' | 'proto3';
   packageName: string;
   imports: string[];
+  options: FileOptions;
   json: JsonObj;
 }
 
@@ -152,7 +184,10 @@ function loadFile(schema: string, what: string): LoadedFile {
     } catch (e) {
       throw new InvalidSchemaError(`Invalid Protobuf ${what}: not a serialized FileDescriptorProto (${(e as Error).message})`);
     }
-    return { syntax: fdp.syntax === 'proto3' ? 'proto3' : 'proto2', packageName: fdp.package ?? '', imports: fdp.dependency ?? [], json: fileToJson(fdp) };
+    return {
+      syntax: fdp.syntax === 'proto3' ? 'proto3' : 'proto2', packageName: fdp.package ?? '', imports: fdp.dependency ?? [],
+      options: pickFileOptions(fdp.options, true), json: fileToJson(fdp),
+    };
   }
   let parsed: protobuf.IParserResult;
   try {
@@ -161,8 +196,11 @@ function loadFile(schema: string, what: string): LoadedFile {
     throw new InvalidSchemaError(`Invalid Protobuf ${what}: ${(e as Error).message}`);
   }
   const syntax = /^\s*syntax\s*=\s*["']proto3["']/m.test(schema) ? 'proto3' : 'proto2';
+  // protobufjs keeps file options on the package's namespace (the root without a package).
+  const holder = parsed.package !== undefined && parsed.package !== '' ? parsed.root.lookup(parsed.package) : parsed.root;
   return {
     syntax, packageName: parsed.package ?? '', imports: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])],
+    options: pickFileOptions(holder?.options, false),
     json: (parsed.root.toJSON() as { nested?: JsonObj }).nested === undefined ? { nested: {} } : (parsed.root.toJSON() as JsonObj),
   };
 }
@@ -230,7 +268,10 @@ export const protobufFormat: SchemaFormat<ProtobufSchema> = {
       throw new InvalidSchemaError(`Invalid Protobuf schema: ${(e as Error).message}`);
     }
     const topLevel = topLevelNames(file.json);
-    const parsed = { type: 'PROTOBUF' as const, syntax: file.syntax, packageName: file.packageName, imports: file.imports, root, topLevel, canonical: '' };
+    const parsed = {
+      type: 'PROTOBUF' as const, syntax: file.syntax, packageName: file.packageName, imports: file.imports,
+      fileOptions: file.options, root, topLevel, canonical: '',
+    };
     return { ...parsed, canonical: printFile(parsed) };
   },
 
@@ -264,6 +305,12 @@ function printFile(s: Omit<ProtobufSchema, 'canonical'>): string {
   const lines: string[] = [`syntax = "${s.syntax}";`];
   if (s.packageName !== '') lines.push(`package ${s.packageName};`);
   for (const i of s.imports) lines.push(`import "${i}";`);
+  const options = Object.keys(s.fileOptions).sort();
+  if (options.length > 0) lines.push('');
+  for (const name of options) {
+    const v = s.fileOptions[name]!;
+    lines.push(`option ${name} = ${typeof v === 'boolean' || FILE_OPTIONS[name] === 'optimize' ? String(v) : JSON.stringify(v)};`);
+  }
   for (const name of s.topLevel) {
     const obj = lookup(s.root, name);
     if (obj !== null) lines.push('', ...printDefinition(obj, s.syntax, ''));
@@ -422,6 +469,9 @@ function toFileDescriptor(s: ProtobufSchema): FileDescriptorProto {
   const out: FileDescriptorProto = { name: 'default.proto', dependency: s.imports, messageType: [], enumType: [], service: [] };
   if (s.packageName !== '') out.package = s.packageName;
   if (s.syntax === 'proto3') out.syntax = 'proto3';
+  if (Object.keys(s.fileOptions).length > 0) {
+    out.options = Object.fromEntries(Object.entries(s.fileOptions).map(([k, v]) => [camel(k), FILE_OPTIONS[k] === 'optimize' ? OPTIMIZE_MODES.indexOf(String(v)) : v]));
+  }
   for (const name of s.topLevel) {
     const obj = lookup(s.root, name);
     if (obj instanceof protobuf.Type) out.messageType!.push(messageDescriptor(obj, s.syntax));
