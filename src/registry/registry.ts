@@ -330,19 +330,22 @@ export class RegistryService {
     return f;
   }
 
-  /** Resolves references to their schemas, recursively (42201 for a missing or cyclic one). */
-  resolveReferences(context: string, refs: SchemaReference[], seen: string[] = []): ResolvedReference[] {
+  /**
+   * Resolves references to their schemas, recursively (42201 for a missing or cyclic one). New schemas
+   * may only reference live versions; a stored schema keeps resolving after its references are soft-deleted.
+   */
+  resolveReferences(context: string, refs: SchemaReference[], includeDeleted = false, seen: string[] = []): ResolvedReference[] {
     return refs.map((ref) => {
       const subject = qualifyIn(context, ref.subject);
       const key = `${subject}:${ref.version}`;
       if (seen.includes(key)) throw Errors.invalidSchema(`Invalid schema: circular reference ${key}`);
       const version = ref.version === -1 ? this.state.liveVersions(subject).at(-1) : this.state.version(subject, ref.version);
-      if (version === undefined || version.deleted) {
+      if (version === undefined || (version.deleted && !includeDeleted)) {
         throw Errors.invalidSchema(`Invalid schema: reference {name=${ref.name}, subject=${ref.subject}, version=${ref.version}} not found`);
       }
       return {
         name: ref.name, subject: ref.subject, version: version.version, schemaType: version.schemaType, schema: version.schema,
-        references: this.resolveReferences(contextOf(subject), version.references, [...seen, key]),
+        references: this.resolveReferences(contextOf(subject), version.references, includeDeleted, [...seen, key]),
       };
     });
   }
@@ -360,8 +363,9 @@ export class RegistryService {
     }
   }
 
-  private parseStored(v: SchemaVersion): ParsedSchema {
-    return this.format(v.schemaType).parse(v.schema, this.resolveReferences(contextOf(v.subject), v.references), false);
+  /** A registered schema parsed again (for compatibility checks and other output formats). */
+  parseStored(v: SchemaVersion): ParsedSchema {
+    return this.format(v.schemaType).parse(v.schema, this.resolveReferences(contextOf(v.subject), v.references, true), false);
   }
 
   /** Checks `candidate` against the versions the level compares with; returns the reasons it is not compatible. */

@@ -10,7 +10,7 @@ import { Errors, RegistryError } from './errors.js';
 import { parseVersion, type RegistryService, type SchemaRequest, type VersionSpec } from './registry.js';
 import type { JsonObject, RegistryConfig, SchemaReference, SchemaType, SchemaVersion } from './types.js';
 import { parseCompatibilityLevel, parseMode, SCHEMA_TYPES } from './types.js';
-import { contextOf, DEFAULT_CONTEXT } from './subjects.js';
+import { DEFAULT_CONTEXT } from './subjects.js';
 
 const log = createLogger('registry-rest');
 
@@ -428,6 +428,5 @@ function formatted(service: RegistryService, v: SchemaVersion, url: URL): string
   if (format === null || format === '') return v.schema;
   const f = service.format(v.schemaType);
   if (f.formatted === undefined) return v.schema;
-  const parsed = f.parse(v.schema, service.resolveReferences(contextOf(v.subject), v.references), false);
-  return f.formatted(parsed, format) ?? v.schema;
+  return f.formatted(service.parseStored(v), format) ?? v.schema;
 }
