@@ -334,19 +334,25 @@ export class RegistryService {
    * Resolves references to their schemas, recursively (42201 for a missing or cyclic one). New schemas
    * may only reference live versions; a stored schema keeps resolving after its references are soft-deleted.
    */
-  resolveReferences(context: string, refs: SchemaReference[], includeDeleted = false, seen: string[] = []): ResolvedReference[] {
+  resolveReferences(context: string, refs: SchemaReference[], includeDeleted = false, seen: string[] = [],
+    // One resolution per subject/version per call: a diamond-shaped graph stays linear, not exponential.
+    memo = new Map<string, ResolvedReference>()): ResolvedReference[] {
     return refs.map((ref) => {
       const subject = qualifyIn(context, ref.subject);
       const key = `${subject}:${ref.version}`;
       if (seen.includes(key)) throw Errors.invalidSchema(`Invalid schema: circular reference ${key}`);
+      const known = memo.get(key);
+      if (known !== undefined) return { ...known, name: ref.name };
       const version = ref.version === -1 ? this.state.liveVersions(subject).at(-1) : this.state.version(subject, ref.version);
       if (version === undefined || (version.deleted && !includeDeleted)) {
         throw Errors.invalidSchema(`Invalid schema: reference {name=${ref.name}, subject=${ref.subject}, version=${ref.version}} not found`);
       }
-      return {
+      const resolved: ResolvedReference = {
         name: ref.name, subject: ref.subject, version: version.version, schemaType: version.schemaType, schema: version.schema,
-        references: this.resolveReferences(contextOf(subject), version.references, includeDeleted, [...seen, key]),
+        references: this.resolveReferences(contextOf(subject), version.references, includeDeleted, [...seen, key], memo),
       };
+      memo.set(key, resolved);
+      return resolved;
     });
   }
 

@@ -263,6 +263,20 @@ test('Protobuf: text and serialized forms, imports as references, invalid schema
   assert.equal((await call(r.url, 'POST', '/subjects/rest-pb-order/versions', { schemaType: 'PROTOBUF', schema: changed, references: refs })).status, 409);
 });
 
+test('a deep diamond of references resolves in linear time', async () => {
+  const started = Date.now();
+  await call(r.url, 'POST', '/subjects/rest-diamond-0/versions', { schemaType: 'JSON', schema: '{"type":"string"}' });
+  for (let i = 1; i <= 30; i++) {
+    const prev = `rest-diamond-${i - 1}`;
+    const res = await call(r.url, 'POST', `/subjects/rest-diamond-${i}/versions`, {
+      schemaType: 'JSON', schema: JSON.stringify({ type: 'object', properties: { a: { $ref: 'a.json' }, b: { $ref: 'b.json' } } }),
+      references: [{ name: 'a.json', subject: prev, version: 1 }, { name: 'b.json', subject: prev, version: 1 }],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  }
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+});
+
 test('contexts: qualified subjects are listed and keep their own settings', async () => {
   const s = ':.staging:orders-value';
   const res = await call(r.url, 'POST', `/subjects/${encodeURIComponent(s)}/versions`, { schema: user() });

@@ -178,16 +178,19 @@ class Resolver {
   }
 }
 
-function loadDocuments(refs: ResolvedReference[], into: Map<string, Json>, seen: Set<string>): void {
+function loadDocuments(refs: ResolvedReference[], into: Map<string, Json>, parsed: Map<string, Json>): void {
   for (const ref of refs) {
     const key = `${ref.subject}:${ref.version}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
     if (ref.schemaType !== 'JSON') throw new InvalidSchemaError(`Reference ${ref.name} is a ${ref.schemaType} schema, not JSON`);
-    const doc = parseJson(ref.schema, `reference ${ref.name}`);
+    let doc = parsed.get(key);
+    if (doc === undefined) {
+      // Each referenced version is read (and its own references followed) once, whatever names point at it.
+      doc = parseJson(ref.schema, `reference ${ref.name}`);
+      parsed.set(key, doc);
+      if (isObj(doc) && typeof doc['$id'] === 'string') into.set(doc['$id'], doc);
+      loadDocuments(ref.references, into, parsed);
+    }
     into.set(ref.name, doc);
-    if (isObj(doc) && typeof doc['$id'] === 'string') into.set(doc['$id'], doc);
-    loadDocuments(ref.references, into, seen);
   }
 }
 
@@ -198,7 +201,7 @@ export const jsonSchemaFormat: SchemaFormat<JsonSchemaDoc> = {
     const root = parseJson(schema, 'schema');
     validate(root, '');
     const documents = new Map<string, Json>();
-    loadDocuments(references, documents, new Set());
+    loadDocuments(references, documents, new Map());
     if (isObj(root) && typeof root['$id'] === 'string') documents.set(root['$id'], root);
     new Resolver(root, documents).checkAll(root, root);
     return { type: 'JSON', canonical: JSON.stringify(normalize ? sortKeys(root) : root), root, documents };
