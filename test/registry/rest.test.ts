@@ -277,6 +277,24 @@ test('a deep diamond of references resolves in linear time', async () => {
   assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 });
 
+test('compatibility checks of shared named types and $ref definitions stay linear', async () => {
+  const def = (n: number): unknown => n === 0
+    ? { type: 'record', name: 'T0', fields: [{ name: 'x', type: 'int' }] }
+    : { type: 'record', name: `T${n}`, fields: [{ name: 'a', type: def(n - 1) }, { name: 'b', type: `T${n - 1}` }] };
+  const top = def(28) as { fields: unknown[] };
+  const started = Date.now();
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-wide-avro/versions', { schema: JSON.stringify(top) })).status, 200);
+  const grown = { ...top, fields: [...top.fields, { name: 'extra', type: 'string', default: '' }] };
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-wide-avro/versions', { schema: JSON.stringify(grown) })).status, 200);
+
+  const definitions: Record<string, unknown> = { D0: { type: 'string' } };
+  for (let i = 1; i <= 28; i++) definitions[`D${i}`] = { type: 'object', properties: { a: { $ref: `#/definitions/D${i - 1}` }, b: { $ref: `#/definitions/D${i - 1}` } } };
+  const json = (extra: Record<string, unknown>) => JSON.stringify({ type: 'object', properties: { root: { $ref: '#/definitions/D28' }, ...extra }, definitions });
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-wide-json/versions', { schemaType: 'JSON', schema: json({}) })).status, 200);
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-wide-json/versions', { schemaType: 'JSON', schema: json({ note: {} }) })).status, 200);
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+});
+
 test('contexts: qualified subjects are listed and keep their own settings', async () => {
   const s = ':.staging:orders-value';
   const res = await call(r.url, 'POST', `/subjects/${encodeURIComponent(s)}/versions`, { schema: user() });

@@ -235,7 +235,7 @@ export const avroFormat: SchemaFormat<AvroSchema> = {
 
   check(reader: AvroSchema, writer: AvroSchema, ctx: CompatibilityContext): string[] {
     const out: string[] = [];
-    checkNode(reader.root, writer.root, '', ctx, out, new Set());
+    checkNode(reader.root, writer.root, '', ctx, out, new Set(), new Map());
     return out;
   },
 };
@@ -262,23 +262,30 @@ function describeNode(n: AvroNode): string {
 }
 
 /** Collects the reasons `reader` cannot read `writer` data, in Confluent's verbose message shape. */
-function checkNode(reader: AvroNode, writer: AvroNode, path: string, ctx: CompatibilityContext, out: string[], inProgress: Set<string>): void {
-  // Recursive types: a pair already being compared is assumed compatible (Java memoises the same way).
+function checkNode(reader: AvroNode, writer: AvroNode, path: string, ctx: CompatibilityContext, out: string[], inProgress: Set<string>,
+  done: Map<string, string[]>): void {
+  // Recursive types: a pair already being compared is assumed compatible (Java memoises the same way);
+  // a pair compared before gives the same answer, so shared named types are checked once, not once per use.
   if ('fullName' in reader && 'fullName' in writer) {
     const pair = `${reader.fullName}|${writer.fullName}`;
+    const known = done.get(pair);
+    if (known !== undefined) return void out.push(...known);
     if (inProgress.has(pair)) return;
     inProgress.add(pair);
+    const sub: string[] = [];
     try {
-      checkNamed(reader, writer, path, ctx, out, inProgress);
+      checkNamed(reader, writer, path, ctx, sub, inProgress, done);
     } finally {
       inProgress.delete(pair);
     }
+    done.set(pair, sub);
+    out.push(...sub);
     return;
   }
   if (writer.kind === 'union') {
     writer.types.forEach((branch, i) => {
       const sub: string[] = [];
-      checkNode(reader, branch, `${path}/${i}`, ctx, sub, inProgress);
+      checkNode(reader, branch, `${path}/${i}`, ctx, sub, inProgress, done);
       if (sub.length > 0) {
         out.push(reader.kind === 'union'
           ? `{errorType:'MISSING_UNION_BRANCH', description:'The ${ctx.readerLabel} schema is missing a type inside a union field at path '${path}/${i}' in the ${ctx.writerLabel} schema', additionalInfo:'reader union lacking writer type: ${describeNode(branch).toUpperCase()}'}`
@@ -290,7 +297,7 @@ function checkNode(reader: AvroNode, writer: AvroNode, path: string, ctx: Compat
   if (reader.kind === 'union') {
     for (const branch of reader.types) {
       const sub: string[] = [];
-      checkNode(branch, writer, path, ctx, sub, inProgress);
+      checkNode(branch, writer, path, ctx, sub, inProgress, done);
       if (sub.length === 0) return;
     }
     out.push(`{errorType:'MISSING_UNION_BRANCH', description:'The ${ctx.readerLabel} schema is missing a type inside a union field at path '${path}' in the ${ctx.writerLabel} schema', additionalInfo:'reader union lacking writer type: ${describeNode(writer).toUpperCase()}'}`);
@@ -302,11 +309,11 @@ function checkNode(reader: AvroNode, writer: AvroNode, path: string, ctx: Compat
     return;
   }
   if (reader.kind === 'array' && writer.kind === 'array') {
-    checkNode(reader.items, writer.items, `${path}/items`, ctx, out, inProgress);
+    checkNode(reader.items, writer.items, `${path}/items`, ctx, out, inProgress, done);
     return;
   }
   if (reader.kind === 'map' && writer.kind === 'map') {
-    checkNode(reader.values, writer.values, `${path}/values`, ctx, out, inProgress);
+    checkNode(reader.values, writer.values, `${path}/values`, ctx, out, inProgress, done);
     return;
   }
   out.push(typeMismatch(path, ctx, reader, writer));
@@ -316,7 +323,8 @@ function typeMismatch(path: string, ctx: CompatibilityContext, reader: AvroNode,
   return `{errorType:'TYPE_MISMATCH', description:'The type (path '${path || '/'}') of a field in the ${ctx.readerLabel} schema does not match with the ${ctx.writerLabel} schema', additionalInfo:'reader type: ${describeNode(reader).toUpperCase()} not compatible with writer type: ${describeNode(writer).toUpperCase()}'}`;
 }
 
-function checkNamed(reader: Named, writer: Named, path: string, ctx: CompatibilityContext, out: string[], inProgress: Set<string>): void {
+function checkNamed(reader: Named, writer: Named, path: string, ctx: CompatibilityContext, out: string[], inProgress: Set<string>,
+  done: Map<string, string[]>): void {
   if (reader.kind !== writer.kind) {
     out.push(typeMismatch(path, ctx, reader, writer));
     return;
@@ -348,7 +356,7 @@ function checkNamed(reader: Named, writer: Named, path: string, ctx: Compatibili
         }
         return;
       }
-      checkNode(rf.type, wf.type, `${path}/fields/${i}/type`, ctx, out, inProgress);
+      checkNode(rf.type, wf.type, `${path}/fields/${i}/type`, ctx, out, inProgress, done);
     });
   }
 }

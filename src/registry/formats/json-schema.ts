@@ -225,6 +225,8 @@ class JsonDiff {
   readonly differences: Difference[] = [];
   private readonly inProgress = new Set<string>();
   private readonly ids = new Map<Json, number>();
+  /** Differences of pairs already compared: a definition `$ref`'d from many places is compared once. */
+  private readonly done = new Map<string, Difference[]>();
 
   constructor(private readonly originalRefs: Resolver, private readonly updateRefs: Resolver) {}
 
@@ -243,6 +245,7 @@ class JsonDiff {
     const d = new JsonDiff(this.originalRefs, this.updateRefs);
     for (const k of this.inProgress) d.inProgress.add(k);
     for (const [k, v] of this.ids) d.ids.set(k, v);
+    for (const [k, v] of this.done) d.done.set(k, v);
     fn(d);
     return { differences: d.differences, compatible: d.differences.every((x) => COMPATIBLE.has(x.type)) };
   }
@@ -265,13 +268,18 @@ class JsonDiff {
     const o = this.deref(originalIn, this.originalRefs, oBase);
     const u = this.deref(updateIn, this.updateRefs, uBase);
     const key = `${this.idOf(o.node)}|${this.idOf(u.node)}`;
+    const known = this.done.get(key);
+    if (known !== undefined) return void this.differences.push(...known);
     if (this.inProgress.has(key)) return; // recursive schemas: the pair is being compared further up
     this.inProgress.add(key);
+    const before = this.differences.length;
     try {
       this.compareResolved(o.node, u.node, path, o.base, u.base);
     } finally {
       this.inProgress.delete(key);
     }
+    // Only object nodes are worth remembering (booleans and primitives are cheap and share identities).
+    if (isObj(o.node) && isObj(u.node)) this.done.set(key, this.differences.slice(before));
   }
 
   private kind(node: Json): Kind {
