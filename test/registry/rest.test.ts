@@ -292,6 +292,13 @@ test('compatibility checks of shared named types and $ref definitions stay linea
   const json = (extra: Record<string, unknown>) => JSON.stringify({ type: 'object', properties: { root: { $ref: '#/definitions/D28' }, ...extra }, definitions });
   assert.equal((await call(r.url, 'POST', '/subjects/rest-wide-json/versions', { schemaType: 'JSON', schema: json({}) })).status, 200);
   assert.equal((await call(r.url, 'POST', '/subjects/rest-wide-json/versions', { schemaType: 'JSON', schema: json({ note: {} }) })).status, 200);
+
+  // Nested anyOf on both sides: each level compares every branch pair.
+  let nested: unknown = { type: 'string' };
+  for (let i = 0; i < 12; i++) nested = { anyOf: [{ type: 'object', properties: { v: nested } }, { type: 'array', items: nested }] };
+  const nestedSchema = (extra: Record<string, unknown>) => JSON.stringify({ type: 'object', properties: { n: nested, ...extra } });
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-nested-anyof/versions', { schemaType: 'JSON', schema: nestedSchema({}) })).status, 200);
+  assert.equal((await call(r.url, 'POST', '/subjects/rest-nested-anyof/versions', { schemaType: 'JSON', schema: nestedSchema({ m: {} }) })).status, 200);
   assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 });
 

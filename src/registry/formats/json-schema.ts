@@ -223,12 +223,14 @@ interface Difference { path: string; type: string }
 /** Confluent's SchemaDiff, written for plain JSON: compare(original, update) collects Differences. */
 class JsonDiff {
   readonly differences: Difference[] = [];
-  private readonly inProgress = new Set<string>();
-  private readonly ids = new Map<Json, number>();
-  /** Differences of pairs already compared: a definition `$ref`'d from many places is compared once. */
-  private readonly done = new Map<string, Difference[]>();
-
-  constructor(private readonly originalRefs: Resolver, private readonly updateRefs: Resolver) {}
+  constructor(
+    private readonly originalRefs: Resolver,
+    private readonly updateRefs: Resolver,
+    private readonly inProgress = new Set<string>(),
+    private readonly ids = new Map<Json, number>(),
+    /** Differences of pairs already compared: a definition `$ref`'d from many places is compared once. */
+    private readonly done = new Map<string, Difference[]>(),
+  ) {}
 
   private add(path: string, type: string): void {
     this.differences.push({ path, type });
@@ -240,12 +242,9 @@ class JsonDiff {
     return id;
   }
 
-  /** A sub-comparison: its differences, and whether they are all compatible. */
+  /** A sub-comparison: its differences, and whether they are all compatible. It shares the memo and the pairs in progress. */
   private sub(fn: (d: JsonDiff) => void): { differences: Difference[]; compatible: boolean } {
-    const d = new JsonDiff(this.originalRefs, this.updateRefs);
-    for (const k of this.inProgress) d.inProgress.add(k);
-    for (const [k, v] of this.ids) d.ids.set(k, v);
-    for (const [k, v] of this.done) d.done.set(k, v);
+    const d = new JsonDiff(this.originalRefs, this.updateRefs, this.inProgress, this.ids, this.done);
     fn(d);
     return { differences: d.differences, compatible: d.differences.every((x) => COMPATIBLE.has(x.type)) };
   }
