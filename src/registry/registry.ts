@@ -286,6 +286,23 @@ export class RegistryService {
     return found;
   }
 
+  /**
+   * GET /subjects/{s}/metadata: the latest version whose metadata properties include every given
+   * key/value (data contracts' `use.latest.with.metadata`); 40401 / 40403 when there is none.
+   */
+  latestWithMetadata(subject: string, properties: [string, string][], includeDeleted: boolean): SchemaVersion {
+    const versions = this.state.versions(subject).filter((v) => includeDeleted || !v.deleted);
+    if (versions.length === 0) throw Errors.subjectNotFound(subject);
+    const matches = (v: SchemaVersion): boolean => {
+      const props = v.metadata?.['properties'];
+      if (typeof props !== 'object' || props === null || Array.isArray(props)) return properties.length === 0;
+      return properties.every(([k, value]) => (props as Record<string, unknown>)[k] === value);
+    };
+    const found = [...versions].reverse().find(matches);
+    if (found === undefined) throw Errors.schemaNotFound();
+    return found;
+  }
+
   /** The schema with an id; `subject` picks the context to look in (ids are unique here, so it only filters). */
   getById(id: number, subject?: string): SchemaVersion {
     const versions = this.state.versionsWithId(id);

@@ -331,6 +331,14 @@ async function handle(service: RegistryService, method: string, seg: string[], u
         if (method === 'DELETE') return send(res, 200, await service.deleteSubject(subject, bool(url, 'permanent')));
         return methodNotAllowed();
       }
+      if (b === 'metadata' && c === undefined) {
+        if (method !== 'GET') methodNotAllowed();
+        const keys = url.searchParams.getAll('key');
+        const values = url.searchParams.getAll('value');
+        if (keys.length !== values.length) throw Errors.unprocessable('Every metadata key needs a value');
+        const v = service.latestWithMetadata(subject, keys.map((k, i) => [k, values[i]!]), bool(url, 'deleted'));
+        return send(res, 200, versionBody(v, formatted(service, v, url)));
+      }
       if (b !== 'versions') notFound();
       if (c === undefined) {
         if (method === 'GET') {

@@ -112,6 +112,20 @@ test('@confluentinc/schemaregistry auto-registers and encodes, @kafkajs/confluen
     (e: Error) => e.name === 'ConfluentSchemaRegistryCompatibilityError');
 });
 
+test('@confluentinc/schemaregistry data contracts: the latest version with given metadata', async () => {
+  const subject = `${uniqueTopic('sr-metadata')}-value`;
+  const sr = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  const v1 = { ...userSchema, fields: [{ name: 'name', type: 'string' }] };
+  await sr.register(subject, { schemaType: 'AVRO', schema: JSON.stringify(v1), metadata: { properties: { major: '1' } } });
+  const v2 = { ...v1, fields: [...v1.fields, { name: 'nick', type: 'string', default: '' }] };
+  await sr.register(subject, { schemaType: 'AVRO', schema: JSON.stringify(v2), metadata: { properties: { major: '2' } } });
+  const one = await sr.getLatestWithMetadata(subject, { major: '1' });
+  assert.equal(one.version, 1);
+  assert.deepEqual(one.metadata?.properties, { major: '1' });
+  assert.equal((await sr.getLatestWithMetadata(subject, { major: '2' })).version, 2);
+  await assert.rejects(sr.getLatestWithMetadata(subject, { major: '3' }), (e: { errorCode?: number }) => e.errorCode === 40403);
+});
+
 test('@confluentinc/schemaregistry with autoRegisterSchemas registers the schema it infers', async () => {
   const topic = uniqueTopic('sr-confluent-auto');
   const srClient = new SchemaRegistryClient({ baseURLs: [registryUrl] });
