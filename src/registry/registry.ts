@@ -481,12 +481,20 @@ export class RegistryService {
         }
       }
 
-      const content = { schemaType: req.schemaType, schema: parsed.canonical, references: req.references };
+      // Data contracts: metadata and rule set carry over from the previous version unless given; like
+      // Confluent's, they are part of the schema's identity (the same text with other metadata is another id).
+      const latest = live.at(-1);
+      const config = this.effectiveConfig(subject);
+      const content = {
+        schemaType: req.schemaType, schema: parsed.canonical, references: req.references,
+        metadata: config.overrideMetadata ?? req.metadata ?? latest?.metadata ?? config.defaultMetadata ?? null,
+        ruleSet: config.overrideRuleSet ?? req.ruleSet ?? latest?.ruleSet ?? config.defaultRuleSet ?? null,
+      };
       let id: number;
       if (req.id !== undefined) {
         const holder = this.state.versionsWithId(req.id)[0];
         if (holder !== undefined && (holder.schema !== parsed.canonical || holder.schemaType !== req.schemaType)) {
-          throw Errors.idDoesNotMatch(`Schema already registered with id ${req.id} instead of input id ${req.id}`);
+          throw Errors.idDoesNotMatch(`Schema already registered with id ${holder.id} instead of input id ${req.id}`);
         }
         id = req.id;
       } else {
@@ -499,15 +507,7 @@ export class RegistryService {
       } else {
         version = (all.at(-1)?.version ?? 0) + 1;
       }
-      // Data contracts: metadata and rule set carry over from the previous version unless given.
-      const latest = live.at(-1);
-      const config = this.effectiveConfig(subject);
-      const value: SchemaValue = {
-        subject, version, id, ...content,
-        metadata: config.overrideMetadata ?? req.metadata ?? latest?.metadata ?? config.defaultMetadata ?? null,
-        ruleSet: config.overrideRuleSet ?? req.ruleSet ?? latest?.ruleSet ?? config.defaultRuleSet ?? null,
-        deleted: false,
-      };
+      const value: SchemaValue = { subject, version, id, ...content, deleted: false };
       await this.append([{ key: { keytype: 'SCHEMA', subject, version }, value }]);
       const stored = this.state.version(subject, version);
       if (stored === undefined) throw Errors.storeError(`Schema ${subject} version ${version} was written but not read back`);

@@ -10,8 +10,11 @@ import type { Mode, RegistryConfig, SchemaVersion } from './types.js';
 /** The key for global settings (null subject in the `_schemas` key). */
 const GLOBAL = '\u0000global';
 
-export function contentKey(context: string, v: Pick<SchemaValue, 'schemaType' | 'schema' | 'references'>): string {
-  return JSON.stringify([context, v.schemaType, v.schema, v.references.map((r) => [r.name, r.subject, r.version])]);
+type Content = Pick<SchemaValue, 'schemaType' | 'schema' | 'references' | 'metadata' | 'ruleSet'>;
+
+/** What makes two registrations the same schema (and so the same id) within a context. */
+export function contentKey(context: string, v: Content): string {
+  return JSON.stringify([context, v.schemaType, v.schema, v.references.map((r) => [r.name, r.subject, r.version]), v.metadata, v.ruleSet]);
 }
 
 export class RegistryState {
@@ -121,7 +124,7 @@ export class RegistryState {
     return this.byId.get(id) ?? [];
   }
 
-  idForContent(context: string, v: Pick<SchemaValue, 'schemaType' | 'schema' | 'references'>): number | undefined {
+  idForContent(context: string, v: Content): number | undefined {
     return this.idByContent.get(contentKey(context, v));
   }
 

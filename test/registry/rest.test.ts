@@ -335,6 +335,10 @@ test('data contracts: metadata and ruleSet are stored, returned and carried to t
   assert.deepEqual(v1.body.ruleSet, ruleSet);
   await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: user([{ name: 'name', type: 'string' }]) });
   assert.deepEqual((await call(r.url, 'GET', `/subjects/${s}/versions/2`)).body.metadata, metadata);
+  // The same text with other metadata is another schema, with its own id.
+  const other = await call(r.url, 'POST', '/subjects/rest-contract-other/versions', { schema: user([{ name: 'name', type: 'string' }]), metadata: { properties: { owner: 'team-b' } } });
+  const plain = await call(r.url, 'POST', '/subjects/rest-contract-plain/versions', { schema: user([{ name: 'name', type: 'string' }]) });
+  assert.notEqual(other.body.id, plain.body.id);
   const badRules = await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: user(), ruleSet: { domainRules: [{ kind: 'CONDITION', type: 'CEL' }] } });
   assert.equal(badRules.body.error_code, 42210);
 });
