@@ -63,13 +63,16 @@ export async function startSchemaRegistry(opts: SchemaRegistryOptions): Promise<
   const identityKnown = new Promise<void>((resolve) => { identityReady = resolve; });
   // The registry joins the group on its first write (reads never need a leader), so that a platform
   // whose registry is never written to has no group and no __consumer_offsets on its account.
-  const forwarder: WriteForwarder = async (...args) => {
-    await identityKnown;
+  const ensureElector = (): LeaderElector => {
     if (elector === null) {
       elector = new LeaderElector(client, opts.groupId ?? 'schema-registry', identity!);
       elector.start();
     }
-    return elector.forwarder(electionTimeoutMs, () => service.catchUp())(...args);
+    return elector;
+  };
+  const forwarder: WriteForwarder = async (...args) => {
+    await identityKnown;
+    return ensureElector().forwarder(electionTimeoutMs, () => service.catchUp())(...args);
   };
   const route = registryRoute(service, { prefix, forwarder });
   return {
@@ -80,6 +83,9 @@ export async function startSchemaRegistry(opts: SchemaRegistryOptions): Promise<
         ...(prefix !== '' ? { path: prefix } : {}),
       };
       identityReady();
+      // A registry that has been written to before joins at once, so that the group's first-join
+      // delay (group.initial.rebalance.delay.ms) passes before the next write rather than during it.
+      if (service.appliedUpTo > 0) ensureElector();
     },
     isLeader: () => elector?.isLeader() ?? false,
     stop: async () => {

@@ -126,6 +126,11 @@ export class RegistryService {
     });
   }
 
+  /** How far into `_schemas` this registry has applied (0: nothing was ever written). */
+  get appliedUpTo(): number {
+    return this.appliedOffset;
+  }
+
   /** Resolves once this registry has applied everything in `_schemas` up to its current end. */
   async catchUp(): Promise<void> {
     await this.waitForOffset(await this.schemaLog.endOffset());
