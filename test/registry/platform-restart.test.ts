@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { KafkaClient } from '../../src/client/index.js';
+import { startBrokerProcess } from '../helpers/broker-process.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
 import { call } from './support.js';
 
@@ -77,4 +78,32 @@ test('schemas, ids, configs, modes and deletes survive a restart, from _schemas 
   // New ids continue after the highest one in the log, the hard-deleted one included.
   const next = await call(base, 'POST', '/subjects/new-value/versions', { schema: rec('New', [{ name: 'n', type: 'int' }]) });
   assert.deepEqual(next.body, { id: 5 });
+});
+
+test('acknowledged registrations survive kill -9 of the process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-registry-crash-'));
+  try {
+    let proc = await startBrokerProcess({ dataDir: dir });
+    let base = `http://127.0.0.1:${proc.httpPort}`;
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await call(base, 'POST', `/subjects/crash-${i}/versions`, { schema: rec(`Crash${i}`, [{ name: 'n', type: 'int' }]) });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      ids.push(res.body.id);
+    }
+    await call(base, 'PUT', '/config/crash-0', { compatibility: 'FORWARD' });
+    await proc.kill();
+    proc = await startBrokerProcess({ dataDir: dir });
+    try {
+      base = `http://127.0.0.1:${proc.httpPort}`;
+      for (let i = 0; i < 5; i++) assert.equal((await call(base, 'GET', `/subjects/crash-${i}/versions/1`)).body.id, ids[i]);
+      assert.deepEqual((await call(base, 'GET', '/config/crash-0')).body, { compatibilityLevel: 'FORWARD' });
+      const next = await call(base, 'POST', '/subjects/crash-next/versions', { schema: rec('CrashNext', [{ name: 'n', type: 'int' }]) });
+      assert.equal(next.body.id, Math.max(...ids) + 1);
+    } finally {
+      await proc.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
