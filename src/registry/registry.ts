@@ -7,6 +7,7 @@ import { createLogger } from '../observability/logger.js';
 import { Errors, RegistryError } from './errors.js';
 import type { ParsedSchema, ResolvedReference, SchemaFormat } from './formats/format.js';
 import { InvalidSchemaError } from './formats/format.js';
+import { checkCompatibility } from './compatibility.js';
 import { decodeRecord, encodeRecord, type RegistryRecord, type SchemaValue } from './records.js';
 import type { SchemaLog } from './schema-log.js';
 import { RegistryState } from './state.js';
@@ -398,29 +399,7 @@ export class RegistryService {
 
   /** Checks `candidate` against the versions the level compares with; returns the reasons it is not compatible. */
   checkCompatibility(level: CompatibilityLevel, candidate: ParsedSchema, previous: SchemaVersion[]): string[] {
-    if (level === 'NONE' || previous.length === 0) return [];
-    const against = level.endsWith('_TRANSITIVE') ? [...previous].reverse() : [previous[previous.length - 1]!];
-    const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');
-    const forward = level.startsWith('FORWARD') || level.startsWith('FULL');
-    for (const old of against) {
-      if (old.schemaType !== candidate.type) {
-        return [`Incompatible because of different schema type`, `{oldSchemaVersion: ${old.version}}`, `{compatibility: '${level}'}`];
-      }
-      const format = this.format(old.schemaType);
-      let parsedOld: ParsedSchema;
-      try {
-        parsedOld = this.parseStored(old);
-      } catch {
-        continue; // a stored schema this registry cannot parse cannot constrain the new one
-      }
-      const reasons: string[] = [];
-      if (backward) reasons.push(...format.check(candidate, parsedOld, { readerLabel: 'new', writerLabel: 'old' }));
-      if (forward) reasons.push(...format.check(parsedOld, candidate, { readerLabel: 'old', writerLabel: 'new' }));
-      if (reasons.length > 0) {
-        return [...reasons, `{oldSchemaVersion: ${old.version}}`, `{oldSchema: '${old.schema}'}`, `{compatibility: '${level}'}`];
-      }
-    }
-    return [];
+    return checkCompatibility(level, candidate, previous, (v) => this.format(v.schemaType), (v) => this.parseStored(v));
   }
 
   /** POST /compatibility/subjects/{s}/versions[/{v}]: without a version, against what registering would check. */
