@@ -8,7 +8,8 @@ import { Errors, RegistryError } from './errors.js';
 import type { ParsedSchema, ResolvedReference, SchemaFormat } from './formats/format.js';
 import { InvalidSchemaError } from './formats/format.js';
 import { checkCompatibility } from './compatibility.js';
-import { decodeRecord, encodeRecord, type RegistryRecord, type SchemaValue } from './records.js';
+import { SchemaLogReader } from './log-reader.js';
+import { encodeRecord, type RegistryRecord, type SchemaValue } from './records.js';
 import type { SchemaLog } from './schema-log.js';
 import { RegistryState } from './state.js';
 import { contextOf, contextSubject, DEFAULT_CONTEXT, isValidSubject, qualifyIn } from './subjects.js';
@@ -51,19 +52,15 @@ export function parseVersion(text: string): VersionSpec {
 export class RegistryService {
   readonly state = new RegistryState();
   private readonly formats = new Map<SchemaType, SchemaFormat>();
-  private appliedOffset = 0;
-  private readonly offsetWaiters: { offset: number; resolve: () => void }[] = [];
-  private running = false;
-  private tailLoop: Promise<void> | null = null;
+  private readonly reader: SchemaLogReader;
   /** Writes are serialised: each one decides on the state the previous one produced. */
   private writeChain: Promise<unknown> = Promise.resolve();
-  private readonly writeTimeoutMs: number;
   private readonly defaultCompatibility: CompatibilityLevel;
   private readonly maxSchemaChars: number;
 
   constructor(private readonly schemaLog: SchemaLog, opts: RegistryOptions) {
     for (const f of opts.formats) this.formats.set(f.type, f);
-    this.writeTimeoutMs = opts.writeTimeoutMs ?? 30_000;
+    this.reader = new SchemaLogReader(schemaLog, (record) => this.state.apply(record), opts.writeTimeoutMs ?? 30_000);
     this.defaultCompatibility = opts.defaultCompatibility ?? 'BACKWARD';
     this.maxSchemaChars = opts.maxSchemaChars ?? 8 * 1024 * 1024;
   }
@@ -71,76 +68,31 @@ export class RegistryService {
   /** Creates `_schemas` if needed, replays it to the end, then keeps tailing it. */
   async start(): Promise<void> {
     await this.schemaLog.ensureTopic();
-    const end = await this.schemaLog.endOffset();
-    while (this.appliedOffset < end) await this.readOnce(0);
-    this.running = true;
-    this.tailLoop = (async () => {
-      while (this.running) {
-        try {
-          await this.readOnce(500);
-        } catch (err) {
-          if (!this.running) return;
-          log.warn('reading _schemas failed; retrying', { error: err });
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    })();
-    log.info('schema registry loaded', { offset: this.appliedOffset, subjects: this.state.subjectNames().length });
+    await this.reader.replay();
+    this.reader.startTailing();
+    log.info('schema registry loaded', { offset: this.reader.appliedOffset, subjects: this.state.subjectNames().length });
   }
 
   async stop(): Promise<void> {
-    this.running = false;
+    // Closing the log first ends a tail read that is waiting for records.
     await this.schemaLog.close();
-    await this.tailLoop;
-    for (const w of this.offsetWaiters.splice(0)) w.resolve();
-  }
-
-  private async readOnce(maxWaitMs: number): Promise<void> {
-    const { records, nextOffset } = await this.schemaLog.read(this.appliedOffset, maxWaitMs);
-    for (const r of records) {
-      if (r.offset < this.appliedOffset) continue;
-      const record = decodeRecord(r.key, r.value);
-      if (record !== null) this.state.apply(record);
-      else log.debug('skipping a _schemas record this registry does not understand', { offset: r.offset });
-    }
-    this.appliedOffset = Math.max(this.appliedOffset, nextOffset);
-    for (let i = this.offsetWaiters.length - 1; i >= 0; i--) {
-      const w = this.offsetWaiters[i]!;
-      if (w.offset <= this.appliedOffset) {
-        this.offsetWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  }
-
-  /** Resolves once the reader has applied everything before `offset`. */
-  private waitForOffset(offset: number): Promise<void> {
-    if (this.appliedOffset >= offset) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.offsetWaiters.indexOf(waiter);
-        if (i >= 0) this.offsetWaiters.splice(i, 1);
-        reject(Errors.operationTimeout(`Write to the Kafka store timed out while waiting for offset ${offset} to be read back`));
-      }, this.writeTimeoutMs);
-      const waiter = { offset, resolve: () => { clearTimeout(timer); resolve(); } };
-      this.offsetWaiters.push(waiter);
-    });
+    await this.reader.stop();
   }
 
   /** How far into `_schemas` this registry has applied (0: nothing was ever written). */
   get appliedUpTo(): number {
-    return this.appliedOffset;
+    return this.reader.appliedOffset;
   }
 
   /** Resolves once this registry has applied everything in `_schemas` up to its current end. */
-  async catchUp(): Promise<void> {
-    await this.waitForOffset(await this.schemaLog.endOffset());
+  catchUp(): Promise<void> {
+    return this.reader.catchUp();
   }
 
   /** Runs a write under the write lock, after catching up with the log (another registry may have written). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.writeChain.then(async () => {
-      await this.waitForOffset(await this.schemaLog.endOffset());
+      await this.reader.catchUp();
       return fn();
     });
     this.writeChain = run.catch(() => undefined);
@@ -157,7 +109,7 @@ export class RegistryService {
         throw Errors.storeError(`Error while writing to the Kafka store: ${(err as Error).message}`);
       }
     }
-    if (last >= 0) await this.waitForOffset(last + 1);
+    if (last >= 0) await this.reader.waitForOffset(last + 1);
   }
 
   // ---- settings ----
