@@ -62,6 +62,20 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   return Buffer.concat(chunks, size);
 }
 
+/** Confluent answers 406 when the client accepts none of its media types. */
+function checkAccept(req: IncomingMessage): void {
+  const header = req.headers.accept;
+  if (header === undefined || header.trim() === '') return;
+  const ok = header.split(',').some((part) => {
+    const type = part.split(';')[0]!.trim().toLowerCase();
+    return type === '*/*' || type === 'application/*' || type === 'application/json'
+      || type === 'application/vnd.schemaregistry.v1+json' || type === 'application/vnd.schemaregistry+json'
+      // GET .../schema answers the schema text itself.
+      || type === 'text/plain' || type === 'text/*';
+  });
+  if (!ok) throw new RegistryError(406, 406, 'HTTP 406 Not Acceptable');
+}
+
 function checkContentType(req: IncomingMessage): void {
   const header = req.headers['content-type'];
   // No content type: Jersey treats the body as application/octet-stream, which Confluent accepts.
@@ -206,6 +220,7 @@ export function registryRoute(service: RegistryService, opts: RegistryRouteOptio
     try {
       const decoded = segments.map(decodeSegment);
       const effective = root === 'contexts' && decoded.length > 2 ? inContext(decoded, url) : decoded;
+      checkAccept(req);
       let body: Buffer | null = null;
       if (method === 'POST' || method === 'PUT') {
         checkContentType(req);

@@ -363,6 +363,11 @@ test('bad input: Confluent error codes, and the server keeps serving', async () 
   const octet = await call(r.url, 'POST', `/subjects/${s}/versions`, { schema: user() }, 'application/octet-stream');
   assert.equal(octet.status, 200);
 
+  const html = await fetch(`${r.url}/subjects`, { headers: { accept: 'text/html' } });
+  assert.equal(html.status, 406);
+  assert.deepEqual(await html.json(), { error_code: 406, message: 'HTTP 406 Not Acceptable' });
+  assert.equal((await fetch(`${r.url}/subjects`, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json;q=0.9' } })).status, 200);
+
   const huge = await fetch(`${r.url}/subjects/${s}/versions`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: 'x'.repeat(17 * 1024 * 1024) }),
   });
