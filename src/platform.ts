@@ -1,6 +1,8 @@
-// Starts the embedded platform: the partition store, the Kafka listeners and
-// the HTTP server, and stops them in the reverse order.
+// Starts the embedded platform: the partition store, the Kafka listeners, the
+// platform services (Schema Registry) as clients of those listeners, and the
+// HTTP server; stops them in the reverse order.
 
+import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from './config/broker-config.js';
 import { Broker, type AdvertisedListener } from './broker/broker.js';
 import { HANDLERS } from './broker/handlers/index.js';
@@ -20,6 +22,8 @@ import { LocalPartitionStore } from './storage/local-store.js';
 import { listenerSecurityFor, plainJaasUsersOf, usesSasl, type ListenerSecurity } from './security/listener-security.js';
 import { LoggedScramCredentialStore } from './security/scram-credentials.js';
 import { Authorizer, parseSuperUsers } from './security/authorizer.js';
+import { startSchemaRegistry, type SchemaRegistry } from './registry/index.js';
+import { parseCompatibilityLevel } from './registry/types.js';
 
 const log = createLogger('platform');
 
@@ -27,6 +31,8 @@ export interface RunningPlatform {
   kafka: { name: string; host: string; port: number }[];
   http: { host: string; port: number } | null;
   dataDir: string;
+  /** A connection to the first Kafka listener without TCP, for the platform's own services (a KafkaClient transport). */
+  connectInProcess(): Duplex;
   stop(): Promise<void>;
 }
 
@@ -78,6 +84,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
 
   const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'), config.long('connections.max.idle.ms'));
   let http: HttpServer | null = null;
+  let registry: SchemaRegistry | null = null;
   try {
     for (const listener of config.listeners) {
       const listenerSecurity = security.get(listener.name);
@@ -92,12 +99,31 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
         port: adv === undefined || adv.port === 0 ? bound.port : adv.port,
       });
     }
-    http = await startHttpServer(config.httpHost, config.httpPort, [
+    const routes: Route[] = [
       ...httpAuthentication(config, apiKeys),
       healthRoute(() => ({ cluster_id: store.clusterId })),
       iamRoute(apiKeys, { clusterId: store.clusterId, superUsers: superUsers(config) }),
-    ]);
+    ];
+    if (config.bool('schema.registry.enable')) {
+      const external = registryExternalBootstrap(config);
+      const ownListener = kafka.listeners[0]!.name;
+      registry = await startSchemaRegistry({
+        // Embedded, the registry reaches its own broker in-process; kafkastore.bootstrap.servers points it elsewhere.
+        bootstrap: external ?? registryBootstrap(advertised),
+        ...(external === null ? { transport: () => kafka.connectInProcess(ownListener) } : {}),
+        topic: config.string('kafkastore.topic'),
+        groupId: config.string('schema.registry.group.id'),
+        leaderEligible: config.bool('leader.eligibility'),
+        prefix: config.string('schema.registry.path.prefix'),
+        defaultCompatibility: parseCompatibilityLevel(config.string('schema.compatibility.level')) ?? 'BACKWARD',
+      });
+      routes.push(registry.route);
+    }
+    http = await startHttpServer(config.httpHost, config.httpPort, routes);
+    const httpHost = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
+    registry?.startElection({ scheme: 'http', host: httpHost, port: http.port });
   } catch (err) {
+    await registry?.stop();
     await kafka.close(0);
     groupCoordinator.stop();
     transactionCoordinator.stop();
@@ -109,12 +135,14 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // First, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
+      // The services first: they are clients of the listeners closed below.
+      await http?.close();
+      await registry?.stop();
+      // Then the coordinator, so that parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) and connections drain.
       groupCoordinator.stop();
       transactionCoordinator.stop();
       for (const j of jwksSources) j.stop();
       await kafka.close();
-      await http?.close();
       await audit?.stop();
       await store.close();
       log.info('stopped cleanly');
@@ -125,6 +153,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     kafka: kafka.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
     http: { host: http.host, port: http.port },
     dataDir: config.dataDir,
+    connectInProcess: () => kafka.connectInProcess(kafka.listeners[0]!.name),
     stop,
   };
 }
@@ -143,4 +172,19 @@ function httpAuthentication(config: BrokerConfig, apiKeys: ApiKeyStore): Route[]
 function superUsers(config: BrokerConfig): string[] {
   const raw = config.optional('super.users');
   return typeof raw === 'string' ? raw.split(';').map((s) => s.trim()).filter((s) => s !== '') : [];
+}
+
+/** kafkastore.bootstrap.servers (Confluent's `PLAINTEXT://host:port` form accepted), or null when unset. */
+function registryExternalBootstrap(config: BrokerConfig): string[] | null {
+  const configured = config.optional('kafkastore.bootstrap.servers');
+  const list = Array.isArray(configured) ? configured.map(String).filter((s) => s !== '') : [];
+  return list.length > 0 ? list.map((s) => s.replace(/^[A-Z_]+:\/\//, '')) : null;
+}
+
+/** This process's first listener, as its metadata advertises it (the in-process transport ignores the address). */
+function registryBootstrap(advertised: AdvertisedListener[]): string[] {
+  const own = advertised[0];
+  if (own === undefined) throw new Error('the Schema Registry needs a Kafka listener');
+  const host = own.host === '0.0.0.0' || own.host === '::' || own.host === '' ? '127.0.0.1' : own.host;
+  return [`${host}:${own.port}`];
 }

@@ -2,7 +2,7 @@
 // order (clients pipeline requests and match responses by position as well as
 // by correlation id).
 
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { API_BY_KEY, ApiKey, ApiVersionsResponseMessage, ErrorCode } from '../protocol/generated/index.js';
 import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../protocol/headers.js';
 import { recycleResponseChunks } from '../protocol/read-buffers.js';
@@ -32,6 +32,13 @@ interface Slot {
 
 let nextConnectionId = 1;
 
+/** What a connection reads requests from and answers on: a TCP socket, or one end of an in-process stream pair. */
+export type ConnectionStream = Duplex & {
+  remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
+  setNoDelay?: (noDelay?: boolean) => unknown;
+};
+
 export class Connection implements ConnectionInfo {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
@@ -47,7 +54,7 @@ export class Connection implements ConnectionInfo {
   private frameLimit: number;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ConnectionStream,
     readonly listenerName: string,
     private readonly broker: Broker,
     private readonly router: RequestRouter,
@@ -68,7 +75,7 @@ export class Connection implements ConnectionInfo {
     }
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => log.debug('socket error', { connection: this.describe(), error: err }));

@@ -1,7 +1,9 @@
-// The Kafka listeners: one TCP (or TLS) server per configured listener, and
-// the set of live connections so that shutdown can drain them.
+// The Kafka listeners: one TCP (or TLS) server per configured listener,
+// in-process connections for the platform's own services, and the set of
+// live connections so that shutdown can drain them.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createLogger } from '../observability/logger.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
@@ -10,6 +12,7 @@ import { subjectToRfc2253 } from '../security/ssl-principal-mapper.js';
 import { SaslAuthenticator } from '../security/sasl/authenticator.js';
 import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
+import { InProcessStream } from './in-process.js';
 import type { RequestRouter } from './router.js';
 
 const log = createLogger('server');
@@ -34,6 +37,7 @@ export class KafkaServer {
   /** TLS sockets still in their handshake: not connections yet, but shutdown must not wait for them. */
   private readonly handshaking = new Set<Socket>();
   private readonly bound: BoundListener[] = [];
+  private closing = false;
 
   constructor(
     private readonly broker: Broker,
@@ -110,8 +114,23 @@ export class KafkaServer {
     return server;
   }
 
+  /**
+   * A connection from inside this process, served as if it had arrived on
+   * `listenerName`: returns the client's end of an in-process stream pair
+   * (what the platform's own services use instead of a TCP socket).
+   */
+  connectInProcess(listenerName: string): Duplex {
+    if (!this.bound.some((b) => b.name === listenerName)) throw new Error(`no listener named ${listenerName}`);
+    if (this.closing) throw new Error('the Kafka server is shutting down');
+    const [clientEnd, brokerEnd] = InProcessStream.pair();
+    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed));
+    this.connections.add(c);
+    return clientEnd;
+  }
+
   /** Stops accepting, lets connections finish what they owe for up to graceMs, then closes them. */
   async close(graceMs = 2000): Promise<void> {
+    this.closing = true;
     const closing = this.bound.map((b) => new Promise<void>((resolve) => b.server.close(() => resolve())));
     for (const s of this.handshaking) s.destroy();
     for (const c of this.connections) c.end();

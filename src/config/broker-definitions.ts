@@ -48,6 +48,8 @@ const IMPLEMENTED = new Set([
   'sasl.enabled.mechanisms', 'connections.max.reauth.ms', 'connection.failed.authentication.delay.ms', 'sasl.server.max.receive.size',
   'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.jwks.endpoint.refresh.ms', 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms',
   'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.expected.audience', 'sasl.oauthbearer.sub.claim.name', 'sasl.oauthbearer.clock.skew.seconds',
+  'schema.registry.enable', 'schema.registry.path.prefix', 'schema.registry.group.id', 'kafkastore.topic',
+  'kafkastore.bootstrap.servers', 'schema.compatibility.level', 'leader.eligibility',
 ]);
 
 type Extra = { validator?: Validator; internal?: boolean };
@@ -311,6 +313,15 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   // Tributary's own
   def('http.host', 'string', '127.0.0.1', RO, 'Address of the HTTP server (REST surfaces, metrics, console).'),
   def('http.port', 'int', '8080', RO, 'Port of the HTTP server; 0 picks a free port.', { validator: between(0, 65535) }),
+  // Schema Registry (Confluent's property names where they exist)
+  def('schema.registry.enable', 'boolean', 'true', RO, 'Serve the Schema Registry REST API on the HTTP port.'),
+  def('schema.registry.path.prefix', 'string', '', RO, "Path the Schema Registry is mounted under (e.g. /schema-registry); '' serves it at the root."),
+  def('schema.registry.group.id', 'string', 'schema-registry', RO, 'Group the registries sharing one _schemas topic elect their leader in.'),
+  def('kafkastore.topic', 'string', '_schemas', RO, 'The compacted topic the Schema Registry keeps its state in.'),
+  def('kafkastore.bootstrap.servers', 'list', '', RO, "Kafka the Schema Registry stores its state in; '' means this process's own listener."),
+  def('schema.compatibility.level', 'string', 'backward', RO, 'Default compatibility level of the Schema Registry.',
+    { validator: { kind: 'one-of', values: ['none', 'backward', 'backward_transitive', 'forward', 'forward_transitive', 'full', 'full_transitive'], ignoreCase: true } }),
+  def('leader.eligibility', 'boolean', 'true', RO, 'Whether this Schema Registry may become the leader that writes to _schemas.'),
 ];
 
 /** Configs removed with ZooKeeper in Kafka 4; named so the error can say why they are rejected. */

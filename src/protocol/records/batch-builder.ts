@@ -1,15 +1,17 @@
-// Builds one uncompressed record batch v2 (magic 2) from keys and values: what
-// the broker writes itself (the group coordinator's records in
-// __consumer_offsets). The layout is the one readBatchHeader and
-// decodeRecords read back; the CRC32C covers attributes to the end.
+// Builds record batches v2 (magic 2) from keys and values: the uncompressed
+// batch the broker writes itself (the group coordinator's records in
+// __consumer_offsets), and the batch a producer sends (own timestamps,
+// producer id and sequence, compression). The layout is the one
+// readBatchHeader and decodeRecords read back; the CRC32C covers attributes to the end.
 
 import { crc32c } from './crc32c.js';
 import {
   ATTRIBUTES_OFFSET, BASE_SEQUENCE_OFFSET, CONTROL_FLAG_MASK, TRANSACTIONAL_FLAG_MASK, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET, CURRENT_MAGIC,
   LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_PRODUCER_ID, NO_SEQUENCE,
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, RECORD_COUNT_OFFSET,
-  writeInt64,
+  COMPRESSION_CODEC_MASK, assembleBatch, encodeRecordsBody, writeInt64, type RecordToEncode,
 } from './batch.js';
+import { compress } from './compression.js';
 
 export interface RecordInput {
   key: Buffer | null;
@@ -114,4 +116,68 @@ export function buildRecordBatch(records: readonly RecordInput[], timestamp: num
   });
   buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
   return buf;
+}
+
+/** A record as a producer hands it over: its own timestamp (CreateTime) and headers. */
+export interface ProducerRecordInput extends RecordInput {
+  timestamp: number;
+}
+
+export interface ProducerBatchOptions {
+  /** Compression codec id (CompressionCodec); the records body is compressed with it. */
+  codec: number;
+  /** -1 (NO_PRODUCER_ID) for a producer that is not idempotent. */
+  producerId: number;
+  producerEpoch: number;
+  /** Sequence of the first record; -1 (NO_SEQUENCE) without a producer id. */
+  baseSequence: number;
+  transactional?: boolean;
+}
+
+/** Key, value and headers of one record as they are encoded (RecordToEncode.tail). */
+function encodeRecordTail(r: RecordInput): Buffer {
+  const headers = r.headers ?? [];
+  const keys = headers.map((h) => Buffer.from(h.key, 'utf8'));
+  let size = bytesFieldSize(r.key) + bytesFieldSize(r.value) + varintSize(headers.length);
+  headers.forEach((h, j) => { size += bytesFieldSize(keys[j]!) + bytesFieldSize(h.value); });
+  const buf = Buffer.allocUnsafe(size);
+  let pos = writeBytesField(buf, 0, r.key);
+  pos = writeBytesField(buf, pos, r.value);
+  pos = writeVarint(buf, pos, headers.length);
+  headers.forEach((h, j) => {
+    pos = writeBytesField(buf, pos, keys[j]!);
+    pos = writeBytesField(buf, pos, h.value);
+  });
+  return buf;
+}
+
+/**
+ * The one batch a producer sends for one partition: records keep their own
+ * timestamps (as deltas from the first one), base offset 0 (the log assigns
+ * offsets), and the producer id, epoch and base sequence of an idempotent
+ * producer. The records body is compressed with `opts.codec`.
+ */
+export function buildProducerBatch(records: readonly ProducerRecordInput[], opts: ProducerBatchOptions): Buffer {
+  if (records.length === 0) throw new RangeError('a record batch needs at least one record');
+  const baseTimestamp = records[0]!.timestamp;
+  let maxTimestamp = baseTimestamp;
+  const encoded: RecordToEncode[] = records.map((r, i) => {
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+    return { attributes: 0, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: i, tail: encodeRecordTail(r) };
+  });
+  const payload = compress(opts.codec, encodeRecordsBody(encoded));
+  let attributes = opts.codec & COMPRESSION_CODEC_MASK;
+  if (opts.transactional === true) attributes |= TRANSACTIONAL_FLAG_MASK;
+  return assembleBatch({
+    baseOffset: 0,
+    partitionLeaderEpoch: -1,
+    attributes,
+    lastOffsetDelta: records.length - 1,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: opts.producerId,
+    producerEpoch: opts.producerEpoch,
+    baseSequence: opts.baseSequence,
+    recordCount: records.length,
+  }, payload);
 }
