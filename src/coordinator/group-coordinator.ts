@@ -347,10 +347,10 @@ export class GroupCoordinator {
     return null;
   }
 
-  /** Runs an operation and writes its records; throws CoordinatorError when the write fails. */
-  private async execute<T>(op: () => CoordinatorResult<T>): Promise<T> {
+  /** Runs an operation and writes its records (in `producer`'s transaction, if given); throws CoordinatorError when the write fails. */
+  private async execute<T>(op: () => CoordinatorResult<T>, producer: BatchProducer | null = null): Promise<T> {
     const res = op();
-    const error = await this.write(res);
+    const error = await this.write(res, producer);
     if (error !== null) throw new CoordinatorError(error);
     return res.response;
   }
@@ -483,38 +483,23 @@ export class GroupCoordinator {
   // -------------------------------------------------------------------------
   // Offsets
 
-  /** Every partition's error; the whole request shares one when the group refuses it. */
-  async commitOffsets(req: CommitRequest, apiVersion: number): Promise<TopicPartitionErrors[]> {
-    const allWith = (code: ErrorCode): TopicPartitionErrors[] =>
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
-    const down = this.unavailable();
-    if (down !== null) return allWith(down);
-    try {
-      if (!(await this.ensureTopic())) return allWith(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      return await this.execute(() => this.offsets.commit(req, apiVersion));
-    } catch (err) {
-      return allWith(this.errorOf(err, 'OffsetCommit'));
-    }
-  }
-
   /**
-   * TxnOffsetCommit: the offsets are written in the producer's transaction
-   * (a transactional batch with its id and epoch) and stay pending, invisible
-   * to OffsetFetch, until the transaction's marker settles them.
+   * OffsetCommit, or TxnOffsetCommit when `producer` is given: then the
+   * offsets are written in the producer's transaction (a transactional batch
+   * with its id and epoch) and stay pending, invisible to OffsetFetch, until
+   * the transaction's marker settles them. Every partition's error; the whole
+   * request shares one when the group refuses it.
    */
-  async commitTransactionalOffsets(req: CommitRequest, producer: { producerId: number; producerEpoch: number }, apiVersion: number): Promise<TopicPartitionErrors[]> {
+  async commitOffsets(req: CommitRequest, apiVersion: number, producer: { producerId: number; producerEpoch: number } | null = null): Promise<TopicPartitionErrors[]> {
     const allWith = (code: ErrorCode): TopicPartitionErrors[] =>
       req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
     const down = this.unavailable();
     if (down !== null) return allWith(down);
     try {
       if (!(await this.ensureTopic())) return allWith(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      const res = this.offsets.commit(req, apiVersion, true);
-      const error = await this.write(res, { ...producer, transactional: true });
-      if (error !== null) throw new CoordinatorError(error);
-      return res.response;
+      return await this.execute(() => this.offsets.commit(req, apiVersion, producer !== null), producer === null ? null : { ...producer, transactional: true });
     } catch (err) {
-      return allWith(this.errorOf(err, 'TxnOffsetCommit'));
+      return allWith(this.errorOf(err, producer === null ? 'OffsetCommit' : 'TxnOffsetCommit'));
     }
   }
 

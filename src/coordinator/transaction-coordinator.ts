@@ -349,22 +349,22 @@ export class TransactionCoordinator {
   // -------------------------------------------------------------------------
   // AddPartitionsToTxn / AddOffsetsToTxn
 
-  /** The error for a request naming this producer, or null when it may go on. */
-  private checkProducer(m: TxnMetadata | undefined, producerId: number, producerEpoch: number): ErrorCode | null {
-    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
-    if (m.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
-    return null;
-  }
-
-  /** Adds partitions to the transaction (starting it); one error for all of them. */
-  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitions[]): Promise<ErrorCode> {
+  /** The transaction a request from this producer may act on, or the error to answer it with. */
+  private transactionOf(transactionalId: string, producerId: number, producerEpoch: number): TxnMetadata | ErrorCode {
     const unavailable = this.unavailable();
     if (unavailable !== null) return unavailable;
     if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
     const m = this.txns.get(transactionalId);
-    const invalid = this.checkProducer(m, producerId, producerEpoch);
-    if (invalid !== null || m === undefined) return invalid ?? ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (m.pending) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    return m;
+  }
+
+  /** Adds partitions to the transaction (starting it); one error for all of them. */
+  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitions[]): Promise<ErrorCode> {
+    const m = this.transactionOf(transactionalId, producerId, producerEpoch);
+    if (typeof m === 'number') return m;
     if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
     if (m.state === TxnState.PrepareEpochFence || m.state === TxnState.Dead) return ErrorCode.INVALID_TXN_STATE;
     if (m.state === TxnState.Ongoing && partitions.every((t) => t.partitions.every((p) => m.hasPartition(t.topic, p)))) return ErrorCode.NONE;
@@ -428,12 +428,8 @@ export class TransactionCoordinator {
   // EndTxn
 
   async endTransaction(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<ErrorCode> {
-    const unavailable = this.unavailable();
-    if (unavailable !== null) return unavailable;
-    if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
-    const m = this.txns.get(transactionalId);
-    const invalid = this.checkProducer(m, producerId, producerEpoch);
-    if (invalid !== null || m === undefined) return invalid ?? ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    const m = this.transactionOf(transactionalId, producerId, producerEpoch);
+    if (typeof m === 'number') return m;
     switch (m.state) {
       case TxnState.Ongoing:
         return this.prepareAndComplete(m, commit);

@@ -5,7 +5,7 @@
 // a restarted member resumes from the committed offsets. Then the tool behind
 // kafka-consumer-groups.sh lists, describes (with lag), resets and deletes.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { GroupConsumeMember } from './java-group-member.js';
 import { after, before, test } from 'node:test';
 import { ApiKey, ErrorCode } from '../../src/protocol/generated/index.js';
 import { repoRoot, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
@@ -20,7 +20,7 @@ const SESSION_TIMEOUT_MS = 6000;
 
 let broker: BrokerProcess;
 let runSh: string;
-const members: Member[] = [];
+const members: GroupConsumeMember[] = [];
 
 before(async () => {
   runSh = requireJava();
@@ -31,77 +31,6 @@ after(async () => {
   for (const m of members) m.kill();
   await broker?.stop();
 });
-
-/** One `Scenarios group-consume` JVM: its output as it comes, and ways to stop it. */
-class Member {
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private stderr = '';
-
-  constructor(readonly name: string, args: string[]) {
-    this.child = spawn(runSh, [SCENARIOS, 'group-consume', ...args, '--client-id', name], { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let pending = '';
-    this.child.stdout!.on('data', (c: Buffer) => {
-      pending += c.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop()!;
-      this.lines.push(...parts);
-    });
-    this.child.stderr!.on('data', (c: Buffer) => { this.stderr += c.toString('utf8'); });
-    this.child.stdin!.on('error', () => {});
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    members.push(this);
-  }
-
-  /** The records this member reported consumed (and committed), as "partition:offset" with their values. */
-  records(): { key: string; partition: number; offset: number; value: string }[] {
-    return this.lines.filter((l) => l.startsWith('RECORD ')).map((l) => {
-      const [, p, o, value] = l.split(' ');
-      return { key: `${p}:${o}`, partition: Number(p), offset: Number(o), value: value! };
-    });
-  }
-
-  /**
-   * The partitions the member owns now, from its rebalance callbacks: eager
-   * assignors revoke everything and assign anew, cooperative ones assign and
-   * revoke increments.
-   */
-  owned(): number[] {
-    const owned = new Set<number>();
-    for (const l of this.lines) {
-      const [what, list] = l.split(' ');
-      const ps = (list ?? '').split(',').filter((x) => x !== '').map(Number);
-      if (what === 'ASSIGNED') for (const p of ps) owned.add(p);
-      else if (what === 'REVOKED' || what === 'LOST') for (const p of ps) owned.delete(p);
-    }
-    return [...owned].sort((a, b) => a - b);
-  }
-
-  /** Everything this member owned at some point (cooperative rebalances assign incrementally). */
-  everAssigned(): Set<number> {
-    const out = new Set<number>();
-    for (const l of this.lines) if (l.startsWith('ASSIGNED ')) for (const p of l.slice(9).split(',')) if (p !== '') out.add(Number(p));
-    return out;
-  }
-
-  /** End of stdin: the member leaves the group and exits. */
-  async stop(): Promise<number | null> {
-    this.child.stdin!.end();
-    const timer = setTimeout(() => this.kill(), 20_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-
-  describe(): string {
-    return `${this.name}: ${this.lines.filter((l) => !l.startsWith('RECORD ')).join(' | ')} (${this.records().length} records)\n${this.stderr.slice(-2000)}`;
-  }
-}
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs: number, context: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -143,12 +72,12 @@ async function killOneOfThree(assignor: string, n: number): Promise<{ topic: str
   const topic = uniqueTopic(`java-groups-${assignor}`);
   const group = uniqueTopic(`g-${assignor}`);
   await produce(topic, n, { partitions: PARTITIONS });
-  const trio = [1, 2, 3].map((i) => new Member(`${assignor}-m${i}`, memberArgs(topic, group, assignor)));
+  const trio = [1, 2, 3].map((i) => new GroupConsumeMember(runSh, `${assignor}-m${i}`, memberArgs(topic, group, assignor), members));
   const context = () => trio.map((m) => m.describe()).join('\n');
   const distinct = () => new Set(trio.flatMap((m) => m.records().map((r) => r.key))).size;
 
   await waitFor('all three members to own partitions and consume', () => trio.every((m) => m.owned().length > 0 && m.records().length >= 10), 30_000, context);
-  const [victim, ...survivors] = trio as [Member, Member, Member];
+  const [victim, ...survivors] = trio as [GroupConsumeMember, GroupConsumeMember, GroupConsumeMember];
   const victimPartitions = new Set(victim.everAssigned());
   victim.kill();
   await victim.exited;
@@ -187,7 +116,7 @@ test('range assignor: 3 members, one killed, the others take over; every record 
   // More records, then one member again: it starts at the committed offsets and reads only the new ones.
   const more = 60;
   await produce(topic, more, { start: n });
-  const again = new Member('range-restart', memberArgs(topic, group, 'range'));
+  const again = new GroupConsumeMember(runSh, 'range-restart', memberArgs(topic, group, 'range'), members);
   await waitFor(`${more} new records`, () => again.records().length >= more, 30_000, () => again.describe());
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await again.stop(), 0, again.describe());

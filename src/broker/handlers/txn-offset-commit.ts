@@ -44,14 +44,14 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
       }
     }
     if (valid.length > 0) {
-      const results = await ctx.broker.groupCoordinator.commitTransactionalOffsets({
+      const results = await ctx.broker.groupCoordinator.commitOffsets({
         groupId: req.groupId,
         generationIdOrMemberEpoch: req.generationId,
         memberId: req.memberId,
         groupInstanceId: req.groupInstanceId,
         retentionTimeMs: -1,
         topics: valid,
-      }, { producerId: req.producerId, producerEpoch: req.producerEpoch }, ctx.header.apiVersion);
+      }, ctx.header.apiVersion, { producerId: req.producerId, producerEpoch: req.producerEpoch });
       for (const t of results) for (const p of t.partitions) answer(t.name, p.partitionIndex, p.errorCode);
     }
     return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
