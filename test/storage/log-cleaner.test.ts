@@ -113,7 +113,8 @@ function latestByKey(records: Rec[]): Map<string, Rec> {
 }
 
 /** 20k keys: a first value each, updates for half, tombstones for a tenth, in batches of 100 over ~4 KiB segments. */
-async function buildKeyspace(root: string, config: LogConfig): Promise<{ log: PartitionLog; expected: Map<string, string | null>; endOffset: number }> {
+/** `keys` keys written once, the first half updated (gzip), the first tenth deleted (tombstones). */
+async function buildKeyspace(root: string, config: LogConfig, keys = 20_000): Promise<{ log: PartitionLog; expected: Map<string, string | null>; endOffset: number }> {
   const log = await open(root, config);
   const expected = new Map<string, string | null>();
   const put = (keys: number[], value: (k: number) => string | null, codec: number, ts: number): void => {
@@ -123,20 +124,22 @@ async function buildKeyspace(root: string, config: LogConfig): Promise<{ log: Pa
       for (const k of chunk) expected.set(`key-${k}`, value(k));
     }
   };
-  const all = Array.from({ length: 20_000 }, (_, i) => i);
+  const all = Array.from({ length: keys }, (_, i) => i);
   put(all, (k) => `v1-${k}`, CompressionCodec.None, T0);
-  put(all.slice(0, 10_000), (k) => `v2-${k}`, CompressionCodec.Gzip, T0 + 1000);
-  put(all.slice(0, 2_000), () => null, CompressionCodec.None, T0 + 2000);
+  put(all.slice(0, keys / 2), (k) => `v2-${k}`, CompressionCodec.Gzip, T0 + 1000);
+  put(all.slice(0, keys / 10), () => null, CompressionCodec.None, T0 + 2000);
   log.roll(T0);
   return { log, expected, endOffset: log.logEndOffset };
 }
 
-test('compaction of 20k keys with updates and tombstones: latest values survive, tombstones go after delete.retention.ms', { timeout: 60_000 }, async () => {
+test('compaction of 100k keys with updates and tombstones: latest values survive, tombstones go after delete.retention.ms', { timeout: 120_000 }, async () => {
   const root = tempDir();
+  const KEYS = 100_000;
+  const END = KEYS + KEYS / 2 + KEYS / 10; // 160,000 records written
   try {
-    const config = logConfig({ cleanupPolicy: ['compact'], segmentBytes: 8 * 1024, deleteRetentionMs: DAY });
-    const { log, expected, endOffset } = await buildKeyspace(root, config);
-    assert.equal(endOffset, 32_000);
+    const config = logConfig({ cleanupPolicy: ['compact'], segmentBytes: 32 * 1024, deleteRetentionMs: DAY });
+    const { log, expected, endOffset } = await buildKeyspace(root, config, KEYS);
+    assert.equal(endOffset, END);
     const segmentsBefore = log.segmentCount;
     const sizeBefore = log.sizeInBytes;
     assert.ok(segmentsBefore > 50, `many small segments (${segmentsBefore})`);
@@ -148,26 +151,26 @@ test('compaction of 20k keys with updates and tombstones: latest values survive,
     const t1 = T0 + 10_000;
     const first = await new LogCleaner({ dedupeBufferSize: 64 << 20, now: () => t1 }).clean(log);
     assert.ok(first !== null, 'the pass ran');
-    assert.equal(first.cleanedUpTo, 32_000);
-    assert.equal(first.recordsRemoved, 12_000);
+    assert.equal(first.cleanedUpTo, END);
+    assert.equal(first.recordsRemoved, END - KEYS);
     assert.equal(first.tombstonesRemoved, 0, 'tombstones are kept on the first pass');
     assert.ok(log.sizeInBytes < sizeBefore * 0.7, `smaller: ${sizeBefore} -> ${log.sizeInBytes}`);
     assert.equal(log.logEndOffset, endOffset, 'the log end does not move');
-    assert.deepEqual(readCleanerCheckpoint(dirOf(root)), { firstDirtyOffset: 32_000, earliestDeleteHorizon: t1 + DAY });
+    assert.deepEqual(readCleanerCheckpoint(dirOf(root)), { firstDirtyOffset: END, earliestDeleteHorizon: t1 + DAY });
 
     let { records, batches } = readAll(log);
-    assert.equal(records.length, 20_000, 'one record per key');
+    assert.equal(records.length, KEYS, 'one record per key');
     for (let i = 1; i < records.length; i++) assert.ok(records[i]!.offset > records[i - 1]!.offset, 'offsets strictly increase');
     for (const r of records) assert.equal(r.value, expected.get(r.key), r.key);
     const tomb = records.find((r) => r.key === 'key-5')!;
     assert.equal(tomb.value, null);
-    assert.equal(tomb.offset, 30_005);
+    assert.equal(tomb.offset, KEYS + KEYS / 2 + 5);
     assert.equal(tomb.horizon, t1 + DAY, 'a kept tombstone gets its delete horizon');
     assert.equal(tomb.timestamp, T0 + 2005, 'record timestamps survive re-basing on the horizon');
-    const updated = records.find((r) => r.key === 'key-9999')!;
-    assert.deepEqual([updated.offset, updated.codec, updated.timestamp], [29_999, CompressionCodec.Gzip, T0 + 1099]);
-    const untouched = records.find((r) => r.key === 'key-19999')!;
-    assert.deepEqual([untouched.offset, untouched.codec], [19_999, CompressionCodec.None]);
+    const updated = records.find((r) => r.key === 'key-19999')!;
+    assert.deepEqual([updated.offset, updated.codec, updated.timestamp], [KEYS + 19_999, CompressionCodec.Gzip, T0 + 1099]);
+    const untouched = records.find((r) => r.key === `key-${KEYS - 1}`)!;
+    assert.deepEqual([untouched.offset, untouched.codec], [KEYS - 1, CompressionCodec.None]);
     assert.ok(batches.every((b) => b.last - b.base === 99), 'batches keep their offset span');
 
     // Before the horizon nothing more goes; at it, the tombstones do.
@@ -177,19 +180,19 @@ test('compaction of 20k keys with updates and tombstones: latest values survive,
     assert.ok(log.segmentCount < segmentsBefore * 0.75, `segments merged: ${segmentsBefore} -> ${log.segmentCount}`);
     assert.equal(cleanableState(log, t1 + DAY).reason, 'delete horizon');
     const afterHorizon = await new LogCleaner({ dedupeBufferSize: 64 << 20, now: () => t1 + DAY }).clean(log);
-    assert.equal(afterHorizon?.tombstonesRemoved, 2_000);
+    assert.equal(afterHorizon?.tombstonesRemoved, KEYS / 10);
     ({ records } = readAll(log));
-    assert.equal(records.length, 18_000);
+    assert.equal(records.length, KEYS - KEYS / 10);
     assert.ok(!records.some((r) => r.value === null), 'no tombstone left');
     assert.deepEqual(readCleanerCheckpoint(dirOf(root))?.earliestDeleteHorizon, -1);
 
     // Offsets are never reused, and a restart reads the cleaned segments back (indexes rebuilt or loaded).
-    assert.equal(append(log, batchOf([{ key: 'key-1', value: 'after' }])), 32_000);
+    assert.equal(append(log, batchOf([{ key: 'key-1', value: 'after' }])), END);
     await log.close();
     const reopened = await open(root, config, true);
     const again = readAll(reopened).records;
-    assert.equal(again.length, 18_001);
-    assert.deepEqual(again.at(-1), { offset: 32_000, key: 'key-1', value: 'after', timestamp: again.at(-1)!.timestamp, codec: 0, horizon: -1 });
+    assert.equal(again.length, KEYS - KEYS / 10 + 1);
+    assert.deepEqual(again.at(-1), { offset: END, key: 'key-1', value: 'after', timestamp: again.at(-1)!.timestamp, codec: 0, horizon: -1 });
     // A fetch at a removed offset returns the next retained batch.
     const r = reopened.read(5, 1 << 16, true);
     assert.equal(r.errorCode, 0);
