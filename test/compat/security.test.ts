@@ -215,3 +215,36 @@ test('OAUTHBEARER: the Java client gets its token from the token endpoint (OAuth
   }
   assert.ok(tokenEndpoint.issued > before, 'the Java client fetched tokens from the endpoint');
 });
+
+test('API keys: kcat, confluent-kafka-python and the Java client authenticate with PLAIN using a key and secret from the IAM REST API; a deleted key is refused', async () => {
+  const base = `http://127.0.0.1:${broker.platform.http!.port}`;
+  const admin = { authorization: `Basic ${Buffer.from('admin:admin-secret').toString('base64')}`, 'content-type': 'application/json' };
+  const sa = await (await fetch(`${base}/iam/v2/service-accounts`, { method: 'POST', headers: admin, body: JSON.stringify({ display_name: 'compat-clients' }) })).json() as { id: string };
+  const created = await fetch(`${base}/iam/v2/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ spec: { owner: { id: sa.id } } }) });
+  assert.equal(created.status, 202);
+  const { id: key, spec: { secret } } = await created.json() as { id: string; spec: { secret: string } };
+
+  const lines = Array.from({ length: 10 }, (_, i) => `k${i}:v${i}`);
+  const topic = uniqueTopic('kcat-apikey');
+  const produced = await kc('SECURE', [...kcatSasl('PLAIN', key, secret), '-P', '-t', topic, '-K:'], lines.join('\n') + '\n');
+  assert.equal(produced.code, 0, produced.failure);
+  const consumed = await kc('SECURE', [...kcatSasl('PLAIN', key, secret), '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%k:%s\n']);
+  assert.deepEqual(consumed.stdout.trimEnd().split('\n'), lines, consumed.failure);
+
+  const pyPlain = (password: string): string[] => ['security.protocol=SASL_SSL', 'sasl.mechanism=PLAIN', `sasl.username=${key}`, `sasl.password=${password}`, `ssl.ca.location=${certs.caCert}`];
+  const pyOk = await py('SECURE', pyPlain(secret), ['--topic', uniqueTopic('py-apikey'), '--count', '50']);
+  assert.equal(pyOk.r.code, 0, pyOk.failure);
+  assert.equal(lastJson(pyOk.r)['match'], true, pyOk.failure);
+
+  const props = clientProperties('java-apikey', javaSasl('PLAIN', PLAIN_MODULE, key, secret));
+  const pc = await javaScenario(['produce-consume', '--bootstrap-server', bootstrap('SECURE'), '--command-config', props, '--topic', uniqueTopic('java-apikey'), '--count', '50']);
+  assert.equal(pc.r.code, 0, pc.failure);
+  assert.deepEqual(lastJson(pc.r), { produced: 50, consumed: 50, match: true }, pc.failure);
+
+  assert.equal((await fetch(`${base}/iam/v2/api-keys/${key}`, { method: 'DELETE', headers: admin })).status, 204);
+  const gone = await kc('SECURE', [...kcatSasl('PLAIN', key, secret), '-m', '3', '-L']);
+  assert.notEqual(gone.code, 0, gone.failure);
+  assert.match(gone.stderr, /SASL authentication error: Authentication failed: Invalid username or password/, gone.failure);
+  const pyGone = await py('SECURE', pyPlain(secret), ['--expect-auth-failure']);
+  assert.equal((lastJson(pyGone.r) as { auth_failed: boolean }).auth_failed, true, pyGone.failure);
+});
