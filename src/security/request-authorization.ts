@@ -9,7 +9,7 @@
 // topics in Metadata, ListGroups, ListTransactions) don't log their denials:
 // nothing was asked of those resources by name.
 
-import { ApiKey } from '../protocol/generated/index.js';
+import { ApiKey, ErrorCode } from '../protocol/generated/index.js';
 import type { AuditLogger, AuthorizationEvent } from './audit-log.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from './acl.js';
 import type { Authorizer } from './authorizer.js';
@@ -88,6 +88,35 @@ export function authorizeAnyOfType(ctx: AuthorizationContext, operation: number,
   const authorizer = ctx.broker.authorizer;
   if (authorizer === null) return true;
   return authorizer.authorizeByResourceType(ctx.connection.principal, aclHost(ctx.connection.remoteAddress), operation, resourceType);
+}
+
+/** Config resource types (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs). */
+const CONFIG_TOPIC = 2;
+const CONFIG_BROKER = 4;
+const CONFIG_BROKER_LOGGER = 8;
+const CONFIG_CLIENT_METRICS = 16;
+const CONFIG_GROUP = 32;
+
+/**
+ * Kafka's rule for config resources: DESCRIBE_CONFIGS or ALTER_CONFIGS on the
+ * topic, on the group, or (brokers, broker loggers, client metrics) on the
+ * cluster. The error a refusal gets, or NONE. Other types are left to the
+ * handler to reject.
+ */
+export function configResourceRefusal(ctx: AuthorizationContext, operation: number, configResourceType: number, resourceName: string): ErrorCode {
+  if (ctx.broker.authorizer === null) return ErrorCode.NONE;
+  switch (configResourceType) {
+    case CONFIG_TOPIC:
+      return authorize(ctx, operation, ResourceType.TOPIC, resourceName) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    case CONFIG_GROUP:
+      return authorize(ctx, operation, ResourceType.GROUP, resourceName) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    case CONFIG_BROKER:
+    case CONFIG_BROKER_LOGGER:
+    case CONFIG_CLIENT_METRICS:
+      return clusterAuthorized(ctx, operation) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    default:
+      return ErrorCode.NONE;
+  }
 }
 
 /** The operations each resource type supports, as Kafka reports them in authorized_operations fields. */
