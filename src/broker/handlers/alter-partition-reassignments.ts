@@ -8,7 +8,7 @@ import {
   type AlterPartitionReassignmentsRequest, type AlterPartitionReassignmentsResponseInput,
   type AlterPartitionReassignmentsResponseReassignablePartitionResponseInput,
 } from '../../protocol/generated/index.js';
-import { AclOperation, ResourceType } from '../../security/acl.js';
+import { AclOperation } from '../../security/acl.js';
 import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 

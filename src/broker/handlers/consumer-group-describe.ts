@@ -10,8 +10,6 @@ import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
 const OMITTED_OPERATIONS = -2147483648;
-/** Bit field of AclOperation codes READ (3), DELETE (6), DESCRIBE (8), DESCRIBE_CONFIGS (10), ALTER_CONFIGS (11): 3400, as Kafka 4.1 answers. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
 
 export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponseInput>({
   apiKey: ApiKey.ConsumerGroupDescribe,

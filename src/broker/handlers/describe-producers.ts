@@ -2,7 +2,7 @@
 // (idempotent and transactional), with the start offset of an open transaction.
 
 import { ApiKey, ErrorCode, type DescribeProducersRequest, type DescribeProducersResponseInput } from '../../protocol/generated/index.js';
-import { AclOperation, ResourceType } from '../../security/acl.js';
+import { AclOperation } from '../../security/acl.js';
 import { allowed, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 

@@ -5,7 +5,7 @@ import {
   ApiKey, ErrorCode,
   type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponseInput,
 } from '../../protocol/generated/index.js';
-import { AclOperation, ResourceType } from '../../security/acl.js';
+import { AclOperation } from '../../security/acl.js';
 import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 

@@ -10,7 +10,7 @@ import {
   type OffsetDeleteRequest, type OffsetDeleteResponseInput, type OffsetDeleteResponsePartitionInput,
 } from '../../protocol/generated/index.js';
 import { AclOperation, ResourceType } from '../../security/acl.js';
-import { allowed, authorize, authorizationEnabled, authorizedNames, authorizedOperations, authorizedTopics, clusterAuthorized } from '../../security/request-authorization.js';
+import { allowed, authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 

@@ -8,7 +8,7 @@ import {
   ApiKey, ErrorCode,
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponseEpochEndOffsetInput, type OffsetForLeaderEpochResponseInput,
 } from '../../protocol/generated/index.js';
-import { AclOperation, ResourceType } from '../../security/acl.js';
+import { AclOperation } from '../../security/acl.js';
 import { allowed, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { checkLeaderEpoch, LEADER_EPOCH } from '../leader-epoch.js';
