@@ -16,7 +16,7 @@ import type { Broker } from '../broker.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, sessionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { checkLeaderEpoch } from '../leader-epoch.js';
 import { AclOperation } from '../../security/acl.js';
-import { allowed, authorizedTopics } from '../../security/request-authorization.js';
+import { allowed, authorizationEnabled, authorizedTopics } from '../../security/request-authorization.js';
 
 const READ_COMMITTED = 1;
 const LEND = { lendForResponse: true } as const;
@@ -222,7 +222,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInput>({
     const deadline = now + Math.max(0, req.maxWaitMs);
 
     // Asked (and audited) once per request, not once per long-poll wake-up.
-    const readable = authorizedTopics(ctx, AclOperation.READ, targets.filter((t) => !usesIds || t.known).map((t) => t.topic));
+    const readable = authorizationEnabled(ctx) ? authorizedTopics(ctx, AclOperation.READ, targets.filter((t) => !usesIds || t.known).map((t) => t.topic)) : null;
     let read = readAll(broker, targets, maxBytes, readCommitted, usesIds, readable);
     while (read.bytes < req.minBytes && Date.now() < deadline && !ctx.connection.closed && !read.results.some((r) => r.data.errorCode !== ErrorCode.NONE)) {
       release(read.results);

@@ -9,7 +9,7 @@ import {
   type ListOffsetsRequest, type ListOffsetsResponseInput, type ListOffsetsResponseListOffsetsPartitionResponseInput,
 } from '../../protocol/generated/index.js';
 import { AclOperation } from '../../security/acl.js';
-import { allowed, authorizedTopics } from '../../security/request-authorization.js';
+import { allowed, authorizationEnabled, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { LEADER_EPOCH, checkLeaderEpoch } from '../leader-epoch.js';
 
@@ -27,7 +27,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
   handle(req, ctx) {
     const store = ctx.broker.store;
     // Kafka: DESCRIBE on the topic, checked before it is looked up.
-    const describable = authorizedTopics(ctx, AclOperation.DESCRIBE, req.topics.map((t) => t.name));
+    const describable = authorizationEnabled(ctx) ? authorizedTopics(ctx, AclOperation.DESCRIBE, req.topics.map((t) => t.name)) : null;
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {

@@ -14,7 +14,7 @@ import {
   type OffsetCommitRequest, type OffsetCommitRequestTopic, type OffsetCommitResponseInput, type OffsetCommitResponsePartitionInput,
 } from '../../protocol/generated/index.js';
 import { AclOperation, ResourceType } from '../../security/acl.js';
-import { allowed, authorize, authorizedTopics } from '../../security/request-authorization.js';
+import { allowed, authorizationEnabled, authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
@@ -37,7 +37,7 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
       for (const t of req.topics) for (const p of t.partitions) answer(t.name, p.partitionIndex, ErrorCode.GROUP_AUTHORIZATION_FAILED);
       return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
     }
-    const readable = authorizedTopics(ctx, AclOperation.READ, req.topics.map((t) => t.name));
+    const readable = authorizationEnabled(ctx) ? authorizedTopics(ctx, AclOperation.READ, req.topics.map((t) => t.name)) : null;
     const valid: OffsetCommitRequestTopic[] = [];
     for (const t of req.topics) {
       if (!allowed(readable, t.name)) {
