@@ -18,7 +18,8 @@ export const describeTransactionsHandler = defineHandler<DescribeTransactionsReq
     let next = 0;
     const transactionStates = req.transactionalIds.map((transactionalId) => {
       if (refused.has(transactionalId)) {
-        return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+        // Kafka sets only the id and the error; the rest keeps the schema's defaults.
+        return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [] };
       }
       const d = described[next++]!;
       if (!authorizationEnabled(ctx)) return d;
