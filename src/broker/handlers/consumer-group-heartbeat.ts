@@ -4,7 +4,7 @@
 // when it changed, its assignment. v0: the coordinator generates the member
 // id; v1 (KIP-1082): the client does and must send it from the start.
 
-import { ApiKey, ErrorCode, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponseInput } from '../../protocol/generated/index.js';
+import { ApiKey, ErrorCode, errorMessage, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponseInput } from '../../protocol/generated/index.js';
 import { AclOperation, ResourceType } from '../../security/acl.js';
 import { authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
@@ -38,6 +38,7 @@ export const consumerGroupHeartbeatHandler = defineHandler<ConsumerGroupHeartbea
   },
 });
 
+/** Kafka's error response: the error and its message, every other field at the schema's default. */
 function refuse(errorCode: ErrorCode): ConsumerGroupHeartbeatResponseInput {
-  return { throttleTimeMs: 0, errorCode, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+  return { throttleTimeMs: 0, errorCode, errorMessage: errorMessage(errorCode), memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
 }
