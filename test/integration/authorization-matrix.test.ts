@@ -139,6 +139,14 @@ test('Produce: WRITE on the topic; transactional batches need WRITE on the trans
   const txn = await produceTo(alice, T, { transactionalId: X, transactional: true, producerId: adminTxn.producerId, producerEpoch: adminTxn.producerEpoch });
   assert.equal(txn.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
 
+  // acks=0: no response to carry the error, so the connection is closed (as Kafka does).
+  const fireAndForget = await login(broker, 'alice');
+  await fireAndForget.request(ApiKey.Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: T, partitionData: [{ index: 0, records: buildSimpleBatch(1) }] }] }, { expectResponse: false });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([fireAndForget.closed, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the connection stayed open')), 5000); })]);
+  clearTimeout(timer);
+  assert.equal(fireAndForget.closedByServer, true);
+
   const bob = await as('bob');
   await grant('bob', RT.TOPIC, T, Op.WRITE);
   assert.equal((await produceTo(bob, T)).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);

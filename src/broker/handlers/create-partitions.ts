@@ -3,7 +3,7 @@
 // broker, one replica per new partition. validate_only checks without changing.
 
 import {
-  ApiKey, ErrorCode,
+  ApiKey, ErrorCode, errorMessage,
   type CreatePartitionsRequest, type CreatePartitionsRequestCreatePartitionsTopic,
   type CreatePartitionsResponseCreatePartitionsTopicResultInput, type CreatePartitionsResponseInput,
 } from '../../protocol/generated/index.js';
@@ -59,7 +59,7 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
       results.push((counts.get(t.name) ?? 0) > 1
         ? { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' }
         : !allowed(alterable, t.name)
-          ? { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null }
+          ? { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) }
           : await createOne(ctx.broker, t, req.validateOnly));
     }
     return { throttleTimeMs: 0, results };

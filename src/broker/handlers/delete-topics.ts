@@ -2,7 +2,7 @@
 // TOPIC_DELETION_DISABLED when delete.topic.enable is false.
 
 import {
-  ApiKey, ErrorCode,
+  ApiKey, ErrorCode, errorMessage,
   type DeleteTopicsRequest, type DeleteTopicsResponseDeletableTopicResultInput, type DeleteTopicsResponseInput,
 } from '../../protocol/generated/index.js';
 import { UUID_ZERO } from '../../protocol/codec-runtime.js';
@@ -11,7 +11,7 @@ import type { Broker } from '../broker.js';
 import { AclOperation, ResourceType } from '../../security/acl.js';
 import { authorize, type AuthorizationContext } from '../../security/request-authorization.js';
 
-const AUTHORIZATION_FAILED = 'Authorization failed.';
+const AUTHORIZATION_FAILED = errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
 
 async function deleteOne(broker: Broker, ctx: AuthorizationContext, name: string | null, topicId: string): Promise<DeleteTopicsResponseDeletableTopicResultInput> {
   // Kafka: DELETE on the topic. A name is checked before it is looked up; an id once it is known, and
