@@ -225,6 +225,13 @@ test('CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords', async () => 
   assert.deepEqual(codes(cp.results), ['TOPIC_AUTHORIZATION_FAILED']);
   const dr = await alice.request(ApiKey.DeleteRecords, 2, { topics: [{ name: 'mx-dr-1', partitions: [{ partitionIndex: 0, offset: 1 }] }], timeoutMs: 5000 });
   assert.deepEqual(codes(dr.topics[0]!.partitions), ['TOPIC_AUTHORIZATION_FAILED']);
+  // By id: the id is known to the caller, the name is not disclosed.
+  const known = await admin.request(ApiKey.Metadata, 12, { topics: [{ name: 'mx-del-1' }], allowAutoTopicCreation: false });
+  const id = known.topics[0]!.topicId;
+  const byId = await alice.request(ApiKey.DeleteTopics, 6, { topics: [{ name: null, topicId: id }], timeoutMs: 5000 });
+  assert.deepEqual(byId.responses.map((r) => [r.name, ErrorCode[r.errorCode]]), [[null, 'TOPIC_AUTHORIZATION_FAILED']]);
+  const mdById = await alice.request(ApiKey.Metadata, 12, { topics: [{ name: null, topicId: id }], allowAutoTopicCreation: false });
+  assert.deepEqual(mdById.topics.map((t) => [t.name, ErrorCode[t.errorCode], t.partitions.length]), [[null, 'TOPIC_AUTHORIZATION_FAILED', 0]]);
   const still = await admin.request(ApiKey.Metadata, 12, { topics: [{ name: 'mx-created-alice' }, { name: 'mx-del-1' }, { name: 'mx-parts-1' }], allowAutoTopicCreation: false });
   assert.deepEqual(still.topics.map((t) => t.partitions.length), [0, 1, 1], 'nothing was created, deleted or grown');
 
