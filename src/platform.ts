@@ -46,10 +46,8 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   const authorizer = typeof authorizerClass === 'string' && authorizerClass.trim() !== ''
     ? new Authorizer(store.metadata, { superUsers: parseSuperUsers(config.optional('super.users') as string | null), allowEveryoneIfNoAclFound: config.bool('allow.everyone.if.no.acl.found') })
     : null;
-  if (authorizer !== null) {
-    // ACL management comes before enforcement (issue 5): say so rather than let anyone believe requests are checked.
-    log.warn('authorizer.class.name is set: ACLs are checked only by the ACL and SCRAM credential APIs so far; other requests are NOT yet checked against them');
-  }
+  // Authorization decisions are audited where they are made (src/security/request-authorization.ts).
+  if (authorizer !== null && audit !== undefined) authorizer.audit = audit;
   // Key stores and mechanisms are checked before any listener opens: a bad path is a ConfigError, not a half-started broker.
   let security: Map<string, ListenerSecurity | undefined>;
   try {

@@ -10,6 +10,7 @@ import {
   AclOperation, AclPermissionType, filterMatches, PatternType, WILDCARD_HOST, WILDCARD_PRINCIPAL, WILDCARD_RESOURCE,
   type AclBinding, type AclBindingFilter,
 } from './acl.js';
+import type { AuditLogger } from './audit-log.js';
 import { principalToString, type KafkaPrincipal } from './principal.js';
 
 /** A stored binding with its id (for deletion). */
@@ -37,10 +38,49 @@ export function parseSuperUsers(text: string | null): Set<string> {
 }
 
 export class Authorizer {
+  /** Where decisions are recorded (audit.log.enable); set by the platform. */
+  audit: AuditLogger | null = null;
+
   constructor(
     private readonly log: AclLog,
     readonly settings: AuthorizerSettings,
   ) {}
+
+  isSuperUser(principal: KafkaPrincipal): boolean {
+    return this.settings.superUsers.has(principalToString(principal));
+  }
+
+  /**
+   * Kafka's Authorizer.authorizeByResourceType (KIP-679): may `principal`
+   * perform `operation` on at least one resource of the type? True when an
+   * ALLOW binding for it exists that no DENY binding covers entirely (a DENY
+   * on "*", on the same literal name, or on a prefix of the allowed name or
+   * prefix); with allow.everyone.if.no.acl.found, also when no binding of the
+   * type exists at all.
+   */
+  authorizeByResourceType(principal: KafkaPrincipal, host: string, operation: number, resourceType: number): boolean {
+    const who = principalToString(principal);
+    if (this.settings.superUsers.has(who)) return true;
+    const applies = (acl: StoredAcl) => acl.resourceType === resourceType
+      && (acl.principal === who || acl.principal === WILDCARD_PRINCIPAL) && (acl.host === host || acl.host === WILDCARD_HOST);
+    const acls = this.log.acls();
+    const denyLiterals = new Set<string>();
+    const denyPrefixes: string[] = [];
+    for (const acl of acls) {
+      if (!applies(acl) || acl.permissionType !== AclPermissionType.DENY) continue;
+      if (acl.operation !== operation && acl.operation !== AclOperation.ALL) continue;
+      if (acl.patternType === PatternType.LITERAL) denyLiterals.add(acl.resourceName);
+      else if (acl.patternType === PatternType.PREFIXED) denyPrefixes.push(acl.resourceName);
+    }
+    if (denyLiterals.has(WILDCARD_RESOURCE)) return false;
+    const deniedByPrefix = (name: string) => denyPrefixes.some((p) => name.startsWith(p));
+    for (const acl of acls) {
+      if (!applies(acl) || acl.permissionType !== AclPermissionType.ALLOW || !operationAllowedBy(acl.operation, operation)) continue;
+      if (acl.patternType === PatternType.LITERAL && !denyLiterals.has(acl.resourceName) && !deniedByPrefix(acl.resourceName)) return true;
+      if (acl.patternType === PatternType.PREFIXED && !deniedByPrefix(acl.resourceName)) return true;
+    }
+    return this.settings.allowEveryoneIfNoAclFound && !acls.some((a) => a.resourceType === resourceType);
+  }
 
   /** May `principal` connecting from `host` perform `operation` on the resource? */
   authorize(principal: KafkaPrincipal, host: string, operation: number, resourceType: number, resourceName: string): boolean {

@@ -35,6 +35,21 @@ import {
   type DescribeProducersRequestInput, type DescribeProducersResponse,
   type FindCoordinatorRequestInput, type FindCoordinatorResponse,
   type OffsetFetchRequestInput, type OffsetFetchResponse,
+  type OffsetCommitRequestInput, type OffsetCommitResponse,
+  type JoinGroupRequestInput, type JoinGroupResponse,
+  type SyncGroupRequestInput, type SyncGroupResponse,
+  type HeartbeatRequestInput, type HeartbeatResponse,
+  type LeaveGroupRequestInput, type LeaveGroupResponse,
+  type ListGroupsRequestInput, type ListGroupsResponse,
+  type DescribeGroupsRequestInput, type DescribeGroupsResponse,
+  type DeleteGroupsRequestInput, type DeleteGroupsResponse,
+  type OffsetDeleteRequestInput, type OffsetDeleteResponse,
+  type ConsumerGroupHeartbeatRequestInput, type ConsumerGroupHeartbeatResponse,
+  type ConsumerGroupDescribeRequestInput, type ConsumerGroupDescribeResponse,
+  type CreateAclsRequestInput, type CreateAclsResponse,
+  type DescribeAclsRequestInput, type DescribeAclsResponse,
+  type DeleteAclsRequestInput, type DeleteAclsResponse,
+  type DescribeUserScramCredentialsRequestInput, type DescribeUserScramCredentialsResponse,
 } from '../../src/protocol/generated/index.js';
 import { decodeResponseHeader, encodeRequestHeader } from '../../src/protocol/headers.js';
 import { Reader } from '../../src/protocol/reader.js';
@@ -70,6 +85,21 @@ export interface ApiTypes {
   [ApiKey.DescribeProducers]: { request: DescribeProducersRequestInput; response: DescribeProducersResponse };
   [ApiKey.FindCoordinator]: { request: FindCoordinatorRequestInput; response: FindCoordinatorResponse };
   [ApiKey.OffsetFetch]: { request: OffsetFetchRequestInput; response: OffsetFetchResponse };
+  [ApiKey.OffsetCommit]: { request: OffsetCommitRequestInput; response: OffsetCommitResponse };
+  [ApiKey.JoinGroup]: { request: JoinGroupRequestInput; response: JoinGroupResponse };
+  [ApiKey.SyncGroup]: { request: SyncGroupRequestInput; response: SyncGroupResponse };
+  [ApiKey.Heartbeat]: { request: HeartbeatRequestInput; response: HeartbeatResponse };
+  [ApiKey.LeaveGroup]: { request: LeaveGroupRequestInput; response: LeaveGroupResponse };
+  [ApiKey.ListGroups]: { request: ListGroupsRequestInput; response: ListGroupsResponse };
+  [ApiKey.DescribeGroups]: { request: DescribeGroupsRequestInput; response: DescribeGroupsResponse };
+  [ApiKey.DeleteGroups]: { request: DeleteGroupsRequestInput; response: DeleteGroupsResponse };
+  [ApiKey.OffsetDelete]: { request: OffsetDeleteRequestInput; response: OffsetDeleteResponse };
+  [ApiKey.ConsumerGroupHeartbeat]: { request: ConsumerGroupHeartbeatRequestInput; response: ConsumerGroupHeartbeatResponse };
+  [ApiKey.ConsumerGroupDescribe]: { request: ConsumerGroupDescribeRequestInput; response: ConsumerGroupDescribeResponse };
+  [ApiKey.CreateAcls]: { request: CreateAclsRequestInput; response: CreateAclsResponse };
+  [ApiKey.DescribeAcls]: { request: DescribeAclsRequestInput; response: DescribeAclsResponse };
+  [ApiKey.DeleteAcls]: { request: DeleteAclsRequestInput; response: DeleteAclsResponse };
+  [ApiKey.DescribeUserScramCredentials]: { request: DescribeUserScramCredentialsRequestInput; response: DescribeUserScramCredentialsResponse };
 }
 
 export interface RequestOptions {

@@ -86,3 +86,20 @@ test('new bindings are validated as Kafka does', () => {
   assert.match(validateNewAcl(acl({ resourceType: RT.CLUSTER, resourceName: 'x' }))!, /kafka-cluster/);
   assert.match(validateNewAcl(acl({ principal: 'alice' }))!, /Could not parse principal/);
 });
+
+test('authorizeByResourceType (KIP-679): an ALLOW no DENY covers entirely', () => {
+  const a = authorizer();
+  assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), false, 'no binding at all');
+  a.create([acl({ operation: Op.WRITE })]);
+  assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), true, 'WRITE on one literal topic');
+  assert.equal(a.authorizeByResourceType(bob, 'h', Op.WRITE, RT.TOPIC), false, 'another principal');
+  assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.GROUP), false, 'another resource type');
+  a.create([acl({ resourceName: 'ord', patternType: PatternType.PREFIXED, operation: Op.WRITE, permissionType: Perm.DENY })]);
+  assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), false, 'a prefix DENY covers the literal ALLOW');
+  a.create([acl({ resourceName: 'pay-', patternType: PatternType.PREFIXED, operation: Op.ALL })]);
+  assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), true, 'ALL on a prefix no DENY covers');
+  a.create([acl({ resourceName: '*', principal: 'User:*', operation: Op.WRITE, permissionType: Perm.DENY })]);
+  assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), false, 'a wildcard DENY covers everything');
+  assert.equal(authorizer('User:alice').authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), true, 'super user');
+  assert.equal(authorizer('', true).authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), true, 'allow.everyone.if.no.acl.found with no binding of the type');
+});

@@ -10,6 +10,8 @@ import {
   type AddPartitionsToTxnRequest, type AddPartitionsToTxnResponseInput, type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput,
 } from '../../protocol/generated/index.js';
 import type { TopicPartitions } from '../../coordinator/transaction-coordinator.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize, authorizedTopics, clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler, type RequestContext } from '../api-handler.js';
 import { fencedErrorFor } from './txn-errors.js';
 
@@ -28,13 +30,23 @@ function results(topics: readonly { name: string; partitions: number[] }[], code
 async function handleOne(txn: TxnInput, ctx: RequestContext): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput[]> {
   const coordinator = ctx.broker.transactionCoordinator;
   const version = ctx.header.apiVersion;
-  const unknown = new Set<string>();
-  for (const t of txn.topics) {
-    const info = ctx.broker.store.getTopic(t.name);
-    for (const p of t.partitions) if (info === undefined || p < 0 || p >= info.partitionCount) unknown.add(`${t.name}:${p}`);
+  // Kafka: WRITE on the transactional id, then WRITE on each topic (never granted for internal topics);
+  // one refused or unknown partition fails them all, the others OPERATION_NOT_ATTEMPTED.
+  if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txn.transactionalId)) {
+    return results(txn.topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   }
-  if (unknown.size > 0) {
-    return results(txn.topics, (t, p) => (unknown.has(`${t}:${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  const writable = authorizedTopics(ctx, AclOperation.WRITE, txn.topics.map((t) => t.name).filter((n) => ctx.broker.store.getTopic(n)?.internal !== true));
+  const failed = new Map<string, ErrorCode>();
+  for (const t of txn.topics) {
+    const refused = writable !== null && !writable.has(t.name);
+    const info = ctx.broker.store.getTopic(t.name);
+    for (const p of t.partitions) {
+      if (refused) failed.set(`${t.name}:${p}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (info === undefined || p < 0 || p >= info.partitionCount) failed.set(`${t.name}:${p}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+  }
+  if (failed.size > 0) {
+    return results(txn.topics, (t, p) => failed.get(`${t}:${p}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
   }
   const partitions: TopicPartitions[] = txn.topics.map((t) => ({ topic: t.name, partitions: t.partitions }));
   if (txn.verifyOnly) {
@@ -59,6 +71,10 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
         topics: req.v3AndBelowTopics,
       }, ctx);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow };
+    }
+    // v4+ is the brokers' verification call (KIP-890): CLUSTER_ACTION on the cluster.
+    if (!clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
     }
     const resultsByTransaction = [];
     for (const t of req.transactions) {

@@ -5,6 +5,8 @@ import {
   ApiKey, ErrorCode,
   type AlterConfigsRequest, type AlterConfigsRequestAlterConfigsResource, type AlterConfigsResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { configResourceRefusal } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
 import { alterEachResource, isFailure, resolveTarget, type Failure } from './config-changes.js';
@@ -26,7 +28,9 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
   minVersion: 0,
   maxVersion: 2,
   handle(req, ctx) {
-    const responses = alterEachResource(req.resources, (res) => alterOne(ctx.broker, res, req.validateOnly));
+    // Kafka: ALTER_CONFIGS on the topic, group or cluster the resource belongs to.
+    const responses = alterEachResource(req.resources, (res) => alterOne(ctx.broker, res, req.validateOnly),
+      (res) => configResourceRefusal(ctx, AclOperation.ALTER_CONFIGS, res.resourceType, res.resourceName));
     return { throttleTimeMs: 0, responses };
   },
 });

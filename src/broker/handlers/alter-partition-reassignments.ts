@@ -8,6 +8,8 @@ import {
   type AlterPartitionReassignmentsRequest, type AlterPartitionReassignmentsResponseInput,
   type AlterPartitionReassignmentsResponseReassignablePartitionResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 
 export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponseInput>({
@@ -16,6 +18,13 @@ export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionRe
   maxVersion: 0,
   handle(req, ctx) {
     const { broker } = ctx;
+    // Kafka: ALTER on the cluster; the refusal is repeated on every partition.
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      return {
+        throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null,
+        responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) })),
+      };
+    }
     const responses = req.topics.map((t) => {
       const topic = broker.store.getTopic(t.name);
       return {

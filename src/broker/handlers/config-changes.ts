@@ -97,12 +97,17 @@ export function duplicateResources(resources: readonly { resourceType: number; r
 export function alterEachResource<R extends { resourceType: number; resourceName: string }>(
   resources: readonly R[],
   alterOne: (res: R) => Failure | null,
+  /** The authorization error for a resource, or NONE (ALTER_CONFIGS; Kafka answers it without a message). */
+  refusal: (res: R) => ErrorCode = () => ErrorCode.NONE,
 ): { errorCode: ErrorCode; errorMessage: string | null; resourceType: number; resourceName: string }[] {
   const dup = duplicateResources(resources);
   return resources.map((res) => {
-    const failed = dup.has(`${res.resourceType}:${res.resourceName}`)
-      ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: DUPLICATE_RESOURCE }
-      : alterOne(res);
+    if (dup.has(`${res.resourceType}:${res.resourceName}`)) {
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: DUPLICATE_RESOURCE, resourceType: res.resourceType, resourceName: res.resourceName };
+    }
+    const refused = refusal(res);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, errorMessage: null, resourceType: res.resourceType, resourceName: res.resourceName };
+    const failed = alterOne(res);
     return {
       errorCode: failed?.errorCode ?? ErrorCode.NONE,
       errorMessage: failed?.errorMessage ?? null,

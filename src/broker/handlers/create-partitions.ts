@@ -4,10 +4,12 @@
 // More than 10,000 added partitions in one request is POLICY_VIOLATION, as for CreateTopics.
 
 import {
-  ApiKey, ErrorCode,
+  ApiKey, ErrorCode, errorMessage,
   type CreatePartitionsRequest, type CreatePartitionsRequestCreatePartitionsTopic,
   type CreatePartitionsResponseCreatePartitionsTopicResultInput, type CreatePartitionsResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { allowed, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
 import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST } from './create-topics.js';
@@ -58,12 +60,16 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsResponseCreatePartitionsTopicResultInput[] = [];
     const answered = new Set<string>();
+    // Kafka: ALTER on each topic (duplicates are refused first), before it is looked up.
+    const alterable = authorizedTopics(ctx, AclOperation.ALTER, req.topics.map((t) => t.name).filter((n) => counts.get(n) === 1));
     for (const t of req.topics) {
       if (answered.has(t.name)) continue;
       answered.add(t.name);
       results.push((counts.get(t.name) ?? 0) > 1
         ? { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' }
-        : await createOne(ctx.broker, t, req.validateOnly));
+        : !allowed(alterable, t.name)
+          ? { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) }
+          : await createOne(ctx.broker, t, req.validateOnly));
     }
     return { throttleTimeMs: 0, results };
   },

@@ -12,12 +12,14 @@ import { defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
 import { CONFIG_SOURCE_IDS } from '../../config/values.js';
 import { validateTopicName } from '../topic-names.js';
+import { AclOperation } from '../../security/acl.js';
+import { allowed, authorizationEnabled, authorizedTopics, clusterAuthorized } from '../../security/request-authorization.js';
 
 function fail(name: string, errorCode: ErrorCode, errorMessage: string | null): CreateTopicsResponseCreatableTopicResultInput {
   return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
-async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean): Promise<CreateTopicsResponseCreatableTopicResultInput> {
+async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean, mayDescribeConfigs: boolean): Promise<CreateTopicsResponseCreatableTopicResultInput> {
   const nameError = validateTopicName(t.name);
   if (nameError !== null) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (broker.store.getTopic(t.name) !== undefined) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -56,6 +58,13 @@ async function createOne(broker: Broker, t: CreateTopicsRequestCreatableTopic, v
   const created = await broker.store.createTopic({ name: t.name, partitions, configs, validateOnly });
   if (created.errorCode !== ErrorCode.NONE) return fail(t.name, created.errorCode, created.errorMessage);
 
+  if (!mayDescribeConfigs) {
+    // Kafka: the configs are shown only with DESCRIBE_CONFIGS on the topic; the creation itself stands.
+    return {
+      name: t.name, topicId: created.topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null,
+      numPartitions: partitions, replicationFactor: 1, configs: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    };
+  }
   const described = validateOnly
     ? { errorCode: ErrorCode.NONE, entries: broker.store.previewTopicConfigs(configs) }
     : broker.store.describeTopicConfigs(t.name, false, false);
@@ -107,13 +116,24 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     for (const t of req.topics) (seen.has(t.name) ? duplicates : seen).add(t.name);
     const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];
     const answered = new Set<string>();
+    // Kafka: CREATE on the cluster, or else on each topic (asked only for topics not already refused as duplicates);
+    // the configs in the answer need DESCRIBE_CONFIGS on the topic.
+    let creatable: Set<string> | null = null;
+    let configsVisible: Set<string> | null = null;
+    if (authorizationEnabled(ctx)) {
+      const names = [...seen].filter((n) => !duplicates.has(n));
+      if (!clusterAuthorized(ctx, AclOperation.CREATE, { logIfDenied: false })) creatable = authorizedTopics(ctx, AclOperation.CREATE, names);
+      configsVisible = authorizedTopics(ctx, AclOperation.DESCRIBE_CONFIGS, names, { logIfDenied: false });
+    }
     for (const t of req.topics) {
       // Results are keyed by name: a duplicated name gets one answer, as in Kafka.
       if (answered.has(t.name)) continue;
       answered.add(t.name);
       topics.push(duplicates.has(t.name)
         ? fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
-        : await createOne(ctx.broker, t, req.validateOnly));
+        : !allowed(creatable, t.name)
+          ? fail(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.')
+          : await createOne(ctx.broker, t, req.validateOnly, allowed(configsVisible, t.name)));
     }
     return { throttleTimeMs: 0, topics };
   },

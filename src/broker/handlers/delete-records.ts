@@ -8,6 +8,8 @@ import {
   ApiKey, ErrorCode,
   type DeleteRecordsRequest, type DeleteRecordsResponseDeleteRecordsPartitionResultInput, type DeleteRecordsResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { allowed, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 
 const INVALID_LOW_WATERMARK = -1;
@@ -18,9 +20,12 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
   maxVersion: 2,
   handle(req, ctx) {
     const { store } = ctx.broker;
+    // Kafka: DELETE on the topic, checked before it is looked up.
+    const deletable = authorizedTopics(ctx, AclOperation.DELETE, req.topics.map((t) => t.name));
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p): DeleteRecordsResponseDeleteRecordsPartitionResultInput => {
+        if (!allowed(deletable, t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: INVALID_LOW_WATERMARK, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         if (store.getTopic(t.name)?.internal === true) {
           return { partitionIndex: p.partitionIndex, lowWatermark: INVALID_LOW_WATERMARK, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
         }

@@ -2,6 +2,7 @@
 // controllers (endpoint type 2), which a client reaches only through brokers here.
 
 import { ApiKey, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponseInput } from '../../protocol/generated/index.js';
+import { clusterOperations } from './metadata.js';
 import { defineHandler } from '../api-handler.js';
 
 const BROKER_ENDPOINTS = 1;
@@ -29,8 +30,8 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       clusterId: broker.store.clusterId,
       controllerId: broker.nodeId,
       brokers: [{ brokerId: broker.nodeId, host: endpoint.host, port: endpoint.port, rack: broker.settings.rack }],
-      // Authorized operations are reported once ACLs exist (issue 5); this value means "not requested".
-      clusterAuthorizedOperations: -2147483648,
+      // KIP-430: the caller's rights on the cluster when asked (0 without DESCRIBE on it); nothing else needs an ACL.
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterOperations(ctx) : -2147483648,
     };
   },
 });

@@ -5,6 +5,8 @@ import {
   ApiKey, ErrorCode,
   type DescribeConfigsRequest, type DescribeConfigsResponseDescribeConfigsResultInput, type DescribeConfigsResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { configResourceRefusal } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { CONFIG_SOURCE_IDS, CONFIG_TYPE_IDS, type ConfigEntry } from '../../config/values.js';
 
@@ -21,6 +23,9 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
     const results = req.resources.map((res): DescribeConfigsResponseDescribeConfigsResultInput => {
       const fail = (errorCode: ErrorCode, errorMessage: string) =>
         ({ errorCode, errorMessage, resourceType: res.resourceType, resourceName: res.resourceName, configs: [] });
+      // Kafka: DESCRIBE_CONFIGS on the topic, group or cluster, before the resource is looked up.
+      const refused = configResourceRefusal(ctx, AclOperation.DESCRIBE_CONFIGS, res.resourceType, res.resourceName);
+      if (refused !== ErrorCode.NONE) return { errorCode: refused, errorMessage: null, resourceType: res.resourceType, resourceName: res.resourceName, configs: [] };
       let entries: ConfigEntry[];
       if (res.resourceType === TOPIC) {
         const described = broker.store.describeTopicConfigs(res.resourceName, req.includeSynonyms, req.includeDocumentation);

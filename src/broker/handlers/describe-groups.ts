@@ -5,12 +5,12 @@
 // DELETE, DESCRIBE).
 
 import { ApiKey, ErrorCode, type DescribeGroupsRequest, type DescribeGroupsResponseInput } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize, authorizedOperations } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
 const OMITTED_OPERATIONS = -2147483648;
-/** Bit field of AclOperation codes READ (3), DELETE (6), DESCRIBE (8), DESCRIBE_CONFIGS (10), ALTER_CONFIGS (11): 3400, as Kafka 4 reports for groups. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>({
   apiKey: ApiKey.DescribeGroups,
@@ -19,10 +19,17 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Descri
   handle(req, ctx) {
     if (hasOversizedString(req)) return CLOSE_CONNECTION;
     const withOperations = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations;
-    const groups = ctx.broker.groupCoordinator.describeGroups(req.groups).map((g) => ({
-      ...g,
-      authorizedOperations: withOperations && g.errorCode === ErrorCode.NONE ? GROUP_OPERATIONS : OMITTED_OPERATIONS,
-    }));
+    // Kafka: DESCRIBE on each group; a refused one is answered GROUP_AUTHORIZATION_FAILED and nothing else.
+    const refused = new Set(req.groups.filter((id) => !authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, id)));
+    const described = ctx.broker.groupCoordinator.describeGroups(req.groups.filter((id) => !refused.has(id)));
+    let next = 0;
+    const groups = req.groups.map((groupId) => {
+      if (refused.has(groupId)) {
+        return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OMITTED_OPERATIONS };
+      }
+      const g = described[next++]!;
+      return { ...g, authorizedOperations: withOperations && g.errorCode === ErrorCode.NONE ? authorizedOperations(ctx, ResourceType.GROUP, g.groupId) : OMITTED_OPERATIONS };
+    });
     return { throttleTimeMs: 0, groups };
   },
 });

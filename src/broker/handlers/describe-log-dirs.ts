@@ -6,6 +6,8 @@ import {
   ApiKey, ErrorCode,
   type DescribeLogDirsRequest, type DescribeLogDirsResponseDescribeLogDirsTopicInput, type DescribeLogDirsResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 
 export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInput>({
@@ -13,6 +15,8 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Desc
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {
+    // Kafka: DESCRIBE on the cluster, or no log dirs at all.
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const dir = await ctx.broker.store.describeLogDir();
     let wanted: Map<string, Set<number>> | null = null;
     if (req.topics !== null) {

@@ -7,6 +7,8 @@ import {
   ApiKey, ErrorCode,
   type ElectLeadersRequest, type ElectLeadersResponseInput, type ElectLeadersResponsePartitionResultInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 
 const PREFERRED = 0;
@@ -19,6 +21,15 @@ export const electLeadersHandler = defineHandler<ElectLeadersRequest, ElectLeade
   handle(req, ctx) {
     const { store } = ctx.broker;
     const validType = req.electionType === PREFERRED || req.electionType === UNCLEAN;
+    // Kafka: ALTER on the cluster; every named partition gets the refusal too.
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      return {
+        throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+          topic: t.topic, partitionResult: t.partitions.map((p) => ({ partitionId: p, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })),
+        })),
+      };
+    }
     if (req.topicPartitions === null) {
       const all = store.listTopics().map((t) => ({ topic: t.name, partitionResult: [] }));
       return { throttleTimeMs: 0, errorCode: validType ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST, replicaElectionResults: all };

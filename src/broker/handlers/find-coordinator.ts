@@ -10,6 +10,8 @@ import {
   ApiKey, ErrorCode, errorMessage,
   type FindCoordinatorRequest, type FindCoordinatorResponseCoordinatorInput, type FindCoordinatorResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import type { CoordinatorKeyType } from '../../coordinator/group-coordinator.js';
 
@@ -29,15 +31,28 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Find
     const node = errorCode === ErrorCode.NONE
       ? { nodeId: ctx.broker.nodeId, host: endpoint.host, port: endpoint.port }
       : { nodeId: -1, host: '', port: -1 };
+    // Kafka: DESCRIBE on the group or the transactional id named by the key.
+    const refusal = (key: string): ErrorCode => {
+      if (keyType === 'group') return authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      if (keyType === 'transaction') return authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key) ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+      return ErrorCode.NONE;
+    };
+    const refused = (code: ErrorCode) => ({ errorCode: code, nodeId: -1, host: '', port: -1, errorMessage: errorMessage(code) });
 
     if (version < 4) {
+      const denied = refusal(req.key);
+      if (denied !== ErrorCode.NONE) return { throttleTimeMs: 0, ...refused(denied) };
       return { throttleTimeMs: 0, errorCode, errorMessage: errorCode === ErrorCode.NONE ? 'NONE' : errorMessage(errorCode), ...node };
     }
-    const coordinators: FindCoordinatorResponseCoordinatorInput[] = req.coordinatorKeys.map((key) => ({
-      key, errorCode, ...node,
-      // An unknown key type fails the request, every key with the error's message; other answers carry "".
-      errorMessage: keyType === 'unknown' ? errorMessage(errorCode) : '',
-    }));
+    const coordinators: FindCoordinatorResponseCoordinatorInput[] = req.coordinatorKeys.map((key) => {
+      const denied = refusal(key);
+      if (denied !== ErrorCode.NONE) return { key, ...refused(denied) };
+      return {
+        key, errorCode, ...node,
+        // An unknown key type fails the request, every key with the error's message; other answers carry "".
+        errorMessage: keyType === 'unknown' ? errorMessage(errorCode) : '',
+      };
+    });
     return { throttleTimeMs: 0, coordinators };
   },
 });

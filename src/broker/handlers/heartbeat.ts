@@ -3,7 +3,9 @@
 // ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID to members that
 // are out. v3+ carry group.instance.id.
 
-import { ApiKey, type HeartbeatRequest, type HeartbeatResponseInput } from '../../protocol/generated/index.js';
+import { ApiKey, ErrorCode, type HeartbeatRequest, type HeartbeatResponseInput } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
@@ -13,6 +15,8 @@ export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatRespons
   maxVersion: 4,
   async handle(req, ctx) {
     if (hasOversizedString(req)) return CLOSE_CONNECTION;
+    // Kafka: READ on the group.
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const errorCode = await ctx.broker.groupCoordinator.heartbeat({
       groupId: req.groupId, memberId: req.memberId, groupInstanceId: req.groupInstanceId, generationId: req.generationId,
     });

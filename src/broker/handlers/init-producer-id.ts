@@ -6,6 +6,8 @@
 // id and epoch (KIP-360).
 
 import { ApiKey, ErrorCode, type InitProducerIdRequest, type InitProducerIdResponseInput } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize, authorizeAnyOfType, clusterAuthorized } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { fencedErrorFor } from './txn-errors.js';
 
@@ -14,6 +16,12 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
+    // Kafka: WRITE on the transactional id; without one, IDEMPOTENT_WRITE on the cluster or WRITE on
+    // some topic (KIP-679, authorizeByResourceType).
+    const refused = req.transactionalId !== null
+      ? (authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId) ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      : (clusterAuthorized(ctx, AclOperation.IDEMPOTENT_WRITE) || authorizeAnyOfType(ctx, AclOperation.WRITE, ResourceType.TOPIC) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    if (refused !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: refused, producerId: -1, producerEpoch: -1 };
     if (req.transactionalId === null) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.producerIds.next(), producerEpoch: 0 };
     }

@@ -8,8 +8,10 @@
 // (32767 bytes) makes the request malformed: the connection is closed.
 
 import {
-  ApiKey, type JoinGroupRequest, type JoinGroupResponseInput,
+  ApiKey, ErrorCode, type JoinGroupRequest, type JoinGroupResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString, requestInfo } from '../../coordinator/request-info.js';
 
@@ -20,6 +22,13 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupRespons
   async handle(req, ctx) {
     if (hasOversizedString(req)) return CLOSE_CONNECTION;
     const version = ctx.header.apiVersion;
+    // Kafka: READ on the group.
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+      return {
+        throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null,
+        protocolName: version < 7 ? '' : null, leader: '', skipAssignment: false, memberId: '', members: [],
+      };
+    }
     const r = await ctx.broker.groupCoordinator.joinGroup(requestInfo(ctx), {
       groupId: req.groupId,
       sessionTimeoutMs: req.sessionTimeoutMs,

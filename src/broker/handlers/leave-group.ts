@@ -4,6 +4,8 @@
 // answer per member; v5 adds a reason per member (KIP-800).
 
 import { ApiKey, ErrorCode, type LeaveGroupRequest, type LeaveGroupResponseInput } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
@@ -14,6 +16,8 @@ export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResp
   async handle(req, ctx) {
     if (hasOversizedString(req)) return CLOSE_CONNECTION;
     const version = ctx.header.apiVersion;
+    // Kafka: READ on the group.
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const members = version < 3
       ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }]
       : req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }));

@@ -8,6 +8,8 @@ import {
   ApiKey, ErrorCode,
   type ListOffsetsRequest, type ListOffsetsResponseInput, type ListOffsetsResponseListOffsetsPartitionResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { allowed, authorizationEnabled, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { LEADER_EPOCH, checkLeaderEpoch } from '../leader-epoch.js';
 
@@ -24,6 +26,8 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
   maxVersion: 9,
   handle(req, ctx) {
     const store = ctx.broker.store;
+    // Kafka: DESCRIBE on the topic, checked before it is looked up.
+    const describable = authorizationEnabled(ctx) ? authorizedTopics(ctx, AclOperation.DESCRIBE, req.topics.map((t) => t.name)) : null;
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {
@@ -31,6 +35,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
         const found = (offset: number, timestamp: number) => ({
           partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: offset < 0 ? -1 : LEADER_EPOCH,
         });
+        if (!allowed(describable, t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         const topic = store.getTopic(t.name);
         if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitionCount) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         const epochError = checkLeaderEpoch(p.currentLeaderEpoch);

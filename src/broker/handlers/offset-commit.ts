@@ -13,6 +13,8 @@ import {
   ApiKey, ErrorCode,
   type OffsetCommitRequest, type OffsetCommitRequestTopic, type OffsetCommitResponseInput, type OffsetCommitResponsePartitionInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { allowed, authorizationEnabled, authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
@@ -30,8 +32,18 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
       if (list === undefined) byTopic.set(topic, (list = []));
       list.push({ partitionIndex, errorCode });
     };
+    // Kafka: READ on the group (or nothing is committed), then READ on each topic before it is looked up.
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+      for (const t of req.topics) for (const p of t.partitions) answer(t.name, p.partitionIndex, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+    }
+    const readable = authorizationEnabled(ctx) ? authorizedTopics(ctx, AclOperation.READ, req.topics.map((t) => t.name)) : null;
     const valid: OffsetCommitRequestTopic[] = [];
     for (const t of req.topics) {
+      if (!allowed(readable, t.name)) {
+        for (const p of t.partitions) answer(t.name, p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        continue;
+      }
       const topic = store.getTopic(t.name);
       if (topic === undefined) {
         for (const p of t.partitions) answer(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -9,6 +9,8 @@ import {
   ApiKey, ErrorCode,
   type OffsetDeleteRequest, type OffsetDeleteResponseInput, type OffsetDeleteResponsePartitionInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { allowed, authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
@@ -25,8 +27,15 @@ export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDele
       if (list === undefined) byTopic.set(topic, (list = []));
       return list;
     };
+    // Kafka: DELETE on the group, then READ on each topic before it is looked up.
+    if (!authorize(ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+    const readable = authorizedTopics(ctx, AclOperation.READ, req.topics.map((t) => t.name));
     const valid: { name: string; partitions: number[] }[] = [];
     for (const t of req.topics) {
+      if (!allowed(readable, t.name)) {
+        for (const p of t.partitions) entry(t.name).push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        continue;
+      }
       const topic = store.getTopic(t.name);
       if (topic === undefined) {
         for (const p of t.partitions) entry(t.name).push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });

@@ -13,6 +13,36 @@ import {
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 import type { FetchedGroup } from '../../coordinator/offset-manager.js';
+import type { GroupCoordinator } from '../../coordinator/group-coordinator.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorizationEnabled, authorize, authorizedTopics, type AuthorizationContext } from '../../security/request-authorization.js';
+
+/**
+ * One group's offsets as the principal may see them. Kafka: DESCRIBE on the
+ * group; then DESCRIBE on each named topic (refused ones answer
+ * TOPIC_AUTHORIZATION_FAILED after the others); asked for all topics, the
+ * ones it may not describe are left out.
+ */
+function fetchGroup(
+  ctx: AuthorizationContext, coordinator: GroupCoordinator, groupId: string, memberId: string | null, memberEpoch: number,
+  topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean,
+): FetchedGroup {
+  if (!authorizationEnabled(ctx)) return coordinator.fetchOffsets(groupId, memberId, memberEpoch, topics, requireStable);
+  if (!authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  if (topics === null) {
+    const r = coordinator.fetchOffsets(groupId, memberId, memberEpoch, null, requireStable);
+    const visible = authorizedTopics(ctx, AclOperation.DESCRIBE, r.topics.map((t) => t.name), { logIfDenied: false })!;
+    return { ...r, topics: r.topics.filter((t) => visible.has(t.name)) };
+  }
+  const describable = authorizedTopics(ctx, AclOperation.DESCRIBE, topics.map((t) => t.name))!;
+  const r = coordinator.fetchOffsets(groupId, memberId, memberEpoch, topics.filter((t) => describable.has(t.name)), requireStable);
+  if (r.errorCode !== ErrorCode.NONE) return r;
+  const refused = topics.filter((t) => !describable.has(t.name)).map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+  }));
+  return { ...r, topics: [...r.topics, ...refused] };
+}
 
 export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
   apiKey: ApiKey.OffsetFetch,
@@ -26,12 +56,12 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
       return {
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
-          const r = coordinator.fetchOffsets(g.groupId, g.memberId, g.memberEpoch, g.topics, req.requireStable);
+          const r = fetchGroup(ctx, coordinator, g.groupId, g.memberId, g.memberEpoch, g.topics, req.requireStable);
           return { groupId: r.groupId, errorCode: r.errorCode, topics: r.topics };
         }),
       };
     }
-    const r: FetchedGroup = coordinator.fetchOffsets(req.groupId, null, -1, req.topics, req.requireStable);
+    const r: FetchedGroup = fetchGroup(ctx, coordinator, req.groupId, null, -1, req.topics, req.requireStable);
     let topics: OffsetFetchResponseTopicInput[] = r.topics;
     if (version < 2 && r.errorCode !== ErrorCode.NONE) {
       topics = (req.topics ?? []).map((t) => ({

@@ -8,6 +8,8 @@ import {
   ApiKey, ErrorCode,
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponseEpochEndOffsetInput, type OffsetForLeaderEpochResponseInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation } from '../../security/acl.js';
+import { allowed, authorizedTopics } from '../../security/request-authorization.js';
 import { defineHandler } from '../api-handler.js';
 import { checkLeaderEpoch, LEADER_EPOCH } from '../leader-epoch.js';
 
@@ -20,10 +22,14 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
   maxVersion: 4,
   handle(req, ctx) {
     const { store } = ctx.broker;
+    // Kafka: DESCRIBE on the topic (CLUSTER_ACTION, for followers, is not needed: there are none), checked
+    // before it is looked up.
+    const describable = authorizedTopics(ctx, AclOperation.DESCRIBE, req.topics.map((t) => t.topic));
     const topics = req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p): OffsetForLeaderEpochResponseEpochEndOffsetInput => {
         const fail = (errorCode: ErrorCode) => ({ errorCode, partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_OFFSET });
+        if (!allowed(describable, t.topic)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         const offsets = store.offsets({ topic: t.topic, partition: p.partition });
         if (offsets.errorCode !== ErrorCode.NONE) return fail(offsets.errorCode);
         const fenced = checkLeaderEpoch(p.currentLeaderEpoch);

@@ -11,6 +11,8 @@ import {
 } from '../../protocol/generated/index.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../api-handler.js';
 import type { Broker } from '../broker.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { allowed, authorizationEnabled, authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { ATTRIBUTES_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG_MASK, readInt64 } from '../../protocol/records/batch.js';
 
 function partitionError(index: number, errorCode: ErrorCode, errorMessage: string | null = null): ProduceResponsePartitionProduceResponseInput {
@@ -87,14 +89,34 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
     const now = Date.now();
     const responses: ProduceResponseTopicProduceResponseInput[] = [];
     let durable: DurableWaits | null = null;
+    // Kafka: transactional batches need WRITE on their transactional id, or the whole request fails;
+    // then WRITE on each topic. Idempotent batches need nothing more since KIP-679 (Kafka 3.0): the
+    // rights are checked once, by InitProducerId.
+    let writable: Set<string> | null = null;
+    if (authorizationEnabled(ctx)) {
+      if (req.topicData.some((t) => t.partitionData.some((p) => p.records !== null && isTransactional(p.records)))
+        && (req.transactionalId === null || !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) {
+        const failed = req.topicData.map((t) => ({
+          name: t.name, partitionResponses: t.partitionData.map((p) => partitionError(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+        }));
+        return acks === 0 ? CLOSE_CONNECTION : { responses: failed, throttleTimeMs: 0 };
+      }
+      writable = authorizedTopics(ctx, AclOperation.WRITE, req.topicData.map((t) => t.name));
+    }
 
     for (const topicData of req.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
       responses.push({ name: topicData.name, partitionResponses });
       const topic = broker.store.getTopic(topicData.name);
+      const mayWrite = allowed(writable, topicData.name);
       for (const p of topicData.partitionData) {
         if (acks !== 0 && acks !== 1 && acks !== -1) {
           partitionResponses.push(partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+          continue;
+        }
+        if (!mayWrite) {
+          // Before the existence check: an unauthorized principal learns nothing about the topic.
+          partitionResponses.push(partitionError(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
           continue;
         }
         if (topic === undefined || p.index < 0 || p.index >= topic.partitionCount) {
@@ -148,6 +170,10 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInput
  * out transaction cannot leave a transaction hanging open.
  */
 function verifyTransactionalBatch(broker: Broker, topic: string, partition: number, records: Buffer): ErrorCode {
-  if (records.length < RECORD_BATCH_OVERHEAD || (records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) === 0) return ErrorCode.NONE;
+  if (!isTransactional(records)) return ErrorCode.NONE;
   return broker.transactionCoordinator.verifyProduce(readInt64(records, PRODUCER_ID_OFFSET), records.readInt16BE(PRODUCER_EPOCH_OFFSET), topic, partition);
+}
+
+function isTransactional(records: Buffer): boolean {
+  return records.length >= RECORD_BATCH_OVERHEAD && (records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0;
 }

@@ -4,6 +4,8 @@
 // the group's (INCONSISTENT_GROUP_PROTOCOL otherwise, and when missing).
 
 import { ApiKey, ErrorCode, type SyncGroupRequest, type SyncGroupResponseInput } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorize } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 
@@ -16,6 +18,10 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupRespons
     if (ctx.header.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) {
       // From v5 both are mandatory; Kafka refuses the request before looking at the group.
       return { throttleTimeMs: 0, errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+    }
+    // Kafka: READ on the group.
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     }
     const r = await ctx.broker.groupCoordinator.syncGroup({
       groupId: req.groupId,

@@ -8,6 +8,8 @@ import {
   ApiKey, ErrorCode,
   type TxnOffsetCommitRequest, type TxnOffsetCommitResponseInput, type TxnOffsetCommitResponsePartitionInput,
 } from '../../protocol/generated/index.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { allowed, authorize, authorizedTopics } from '../../security/request-authorization.js';
 import { CLOSE_CONNECTION, defineHandler } from '../api-handler.js';
 import { hasOversizedString } from '../../coordinator/request-info.js';
 import type { CommitRequest } from '../../coordinator/offset-manager.js';
@@ -25,8 +27,22 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
       if (list === undefined) byTopic.set(topic, (list = []));
       list.push({ partitionIndex, errorCode });
     };
+    // Kafka: WRITE on the transactional id, READ on the group (each refusal repeated on every partition),
+    // then READ on each topic before it is looked up.
+    const refusal = !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.NONE;
+    if (refusal !== ErrorCode.NONE) {
+      for (const t of req.topics) for (const p of t.partitions) answer(t.name, p.partitionIndex, refusal);
+      return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+    }
+    const readable = authorizedTopics(ctx, AclOperation.READ, req.topics.map((t) => t.name));
     const valid: CommitRequest['topics'] = [];
     for (const t of req.topics) {
+      if (!allowed(readable, t.name)) {
+        for (const p of t.partitions) answer(t.name, p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        continue;
+      }
       const topic = store.getTopic(t.name);
       const partitions = t.partitions.filter((p) => {
         const ok = topic !== undefined && p.partitionIndex >= 0 && p.partitionIndex < topic.partitionCount;
