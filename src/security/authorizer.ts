@@ -1,5 +1,6 @@
 // The one authorization decision (ARCHITECTURE.md, principle 7), with the
-// semantics of Kafka's StandardAuthorizer: super.users may do everything; a
+// semantics of Kafka's StandardAuthorizer: super.users (and the internal
+// principal of in-process connections, User:__tributary) may do everything; a
 // DENY that matches wins over any ALLOW; READ, WRITE, DELETE and ALTER imply
 // DESCRIBE and ALTER_CONFIGS implies DESCRIBE_CONFIGS; a resource no ACL
 // applies to is allowed only with allow.everyone.if.no.acl.found. ACLs are
@@ -10,7 +11,7 @@ import {
   AclOperation, AclPermissionType, filterMatches, PatternType, WILDCARD_HOST, WILDCARD_PRINCIPAL, WILDCARD_RESOURCE,
   type AclBinding, type AclBindingFilter,
 } from './acl.js';
-import { principalToString, type KafkaPrincipal } from './principal.js';
+import { isInternalPrincipal, principalToString, type KafkaPrincipal } from './principal.js';
 
 /** A stored binding with its id (for deletion). */
 export interface StoredAcl extends AclBinding {
@@ -44,6 +45,8 @@ export class Authorizer {
 
   /** May `principal` connecting from `host` perform `operation` on the resource? */
   authorize(principal: KafkaPrincipal, host: string, operation: number, resourceType: number, resourceName: string): boolean {
+    // The platform's own services (in-process connections) are super users without being listed.
+    if (isInternalPrincipal(principal)) return true;
     const who = principalToString(principal);
     if (this.settings.superUsers.has(who)) return true;
     let anyAclForResource = false;
