@@ -15,6 +15,13 @@ import { startSecureBroker, type SecureBroker } from '../helpers/secure-broker.j
 import { TestIssuer } from '../helpers/jwt-issuer.js';
 import { repoRoot } from '../helpers/broker-process.js';
 import { describe, lastJson, requirePython, run, uniqueTopic } from '../compat/clients.js';
+import { BrokerConnection } from '../../src/client/connection.js';
+import type { ClientApi } from '../../src/client/apis.js';
+import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../src/security/acl.js';
+import {
+  ApiKey, DescribeAclsRequestMessage, DescribeAclsResponseMessage, ErrorCode, type DescribeAclsRequestInput, type DescribeAclsResponse,
+} from '../../src/protocol/generated/index.js';
+import type { MessageDescriptor } from '../../src/protocol/message.js';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
 const ADMIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";';
@@ -91,6 +98,40 @@ test('with ACLs on and none granted, the registry (in-process, User:__tributary)
   assert.equal(v2.status, 200, JSON.stringify(v2.body));
   assert.ok(v2.body.id > id);
   assert.deepEqual((await http('GET', '/subjects/internal-principal/versions', ADMIN)).body, [1, 2]);
+
+  // The in-process connection's principal is a super user to the authorizer: DescribeAcls (DESCRIBE on the
+  // cluster, which nobody was granted) answers NONE on it, while an API key over TCP is refused.
+  const describeAcls: ClientApi<DescribeAclsRequestInput, DescribeAclsResponse> = {
+    apiKey: ApiKey.DescribeAcls, name: 'DescribeAcls', minVersion: 1, maxVersion: 3,
+    request: DescribeAclsRequestMessage as MessageDescriptor<unknown, DescribeAclsRequestInput>,
+    response: DescribeAclsResponseMessage as MessageDescriptor<DescribeAclsResponse, unknown>,
+  };
+  const anyAcl: DescribeAclsRequestInput = {
+    resourceTypeFilter: ResourceType.ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY,
+    principalFilter: null, hostFilter: null, operation: AclOperation.ANY, permissionType: AclPermissionType.ANY,
+  };
+  const inProcess = await BrokerConnection.over(broker.platform.connectInProcess(), 'in-process', { clientId: 'internal-test', requestTimeoutMs: 10_000 });
+  try {
+    const r = await inProcess.request(describeAcls, anyAcl);
+    assert.equal(r.errorCode, ErrorCode.NONE, r.errorMessage ?? '');
+    assert.deepEqual(r.resources, [], 'no ACL granted to anyone');
+  } finally {
+    await inProcess.close();
+  }
+  const { key, secret } = await apiKey('outsider');
+  const outsider = new Kafka({
+    clientId: 'outsider', brokers: [`127.0.0.1:${broker.port('SASL')}`], logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'plain', username: key, password: secret }, retry: { retries: 0 },
+  }).admin();
+  await outsider.connect();
+  try {
+    await assert.rejects(outsider.describeAcls({
+      resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY,
+    }), (e: { type?: string }) => e.type === 'CLUSTER_AUTHORIZATION_FAILED');
+  } finally {
+    await outsider.disconnect();
+  }
 });
 
 test('Bearer JWTs on the HTTP port: validated like the OAUTHBEARER listener\'s, principal from its claim; bad ones get 401', async () => {
