@@ -145,9 +145,21 @@ test('behind Basic authentication, the follower forwards the caller\'s credentia
   const creds = { authorization: `Basic ${Buffer.from('sr-user:sr-secret').toString('base64')}`, 'content-type': 'application/vnd.schemaregistry.v1+json' };
   const post = (url: string, subject: string, headers: Record<string, string>) =>
     fetch(`${url}/subjects/${subject}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema: rec('Auth') }) });
-  // The first write elects a leader; after it, exactly one of the two is the leader.
+  // A registry joins the election on its first write: once both have written, one of them leads for good.
   assert.equal((await post(a.url, 'lf-auth-one', creds)).status, 200);
-  const leaders = await eventually(async () => [a.registry.isLeader(), b.registry.isLeader()], (l) => l.filter(Boolean).length === 1);
+  assert.equal((await post(b.url, 'lf-auth-one', creds)).status, 200);
+  const oneLeader = async () => {
+    const l = await eventually(async () => [a.registry.isLeader(), b.registry.isLeader()], (v) => v.filter(Boolean).length === 1);
+    assert.equal(l.filter(Boolean).length, 1, 'exactly one leader');
+    return l;
+  };
+  let leaders = await oneLeader();
+  for (let settled = false, tries = 0; !settled && tries < 20; tries++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const again = await oneLeader();
+    settled = again[0] === leaders[0];
+    leaders = again;
+  }
   const [follower, leaderName] = leaders[0] ? [b, 'a'] : [a, 'b'];
 
   servedByLeader.length = 0;
