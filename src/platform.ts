@@ -98,7 +98,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
       });
     }
     const routes: Route[] = [
-      ...httpAuthentication(config, apiKeys),
+      ...httpAuthentication(config, apiKeys, security),
       healthRoute(() => ({ cluster_id: store.clusterId })),
       iamRoute(apiKeys, { clusterId: store.clusterId, superUsers: superUsers(config) }),
     ];
@@ -157,14 +157,16 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
 }
 
 /**
- * Once a listener uses SASL the HTTP port asks for credentials too (Basic:
- * an API key and secret, or a PLAIN user of a listener's JAAS entry).
+ * Once a listener uses SASL the HTTP port asks for credentials too: Basic (an
+ * API key and secret, or a PLAIN user of a listener's JAAS entry) or Bearer (a
+ * JWT, validated as the first SASL listener enabling OAUTHBEARER validates it).
  */
-function httpAuthentication(config: BrokerConfig, apiKeys: ApiKeyStore): Route[] {
+function httpAuthentication(config: BrokerConfig, apiKeys: ApiKeyStore, security: Map<string, ListenerSecurity | undefined>): Route[] {
   const saslListeners = config.listeners.filter((l) => usesSasl(l.securityProtocol));
   if (saslListeners.length === 0) return [];
   const jaasUsers = saslListeners.flatMap((l) => plainJaasUsersOf(config, l.name) ?? []);
-  return [authenticationRoute(firstAccepting((key, secret) => apiKeys.authenticate(key, secret), ...jaasUsers))];
+  const bearer = saslListeners.map((l) => security.get(l.name)?.oauthBearer ?? null).find((v) => v !== null) ?? null;
+  return [authenticationRoute({ basic: firstAccepting((key, secret) => apiKeys.authenticate(key, secret), ...jaasUsers), bearer })];
 }
 
 function superUsers(config: BrokerConfig): string[] {

@@ -9,7 +9,9 @@ With --produce-topic, serializes COUNT records (auto-registering the schema unde
 T1-value) and produces them with acks=all. With --consume-topic, reads COUNT
 records of T2 from the beginning (assigned partition 0, no group) and
 deserializes them with the writer schema fetched from the registry. Records are
-{"name": "user-i", "age": i}. Prints one JSON line with what it produced
+{"name": "user-i", "age": i}. With --api-key KEY:SECRET the registry client
+authenticates with it (basic.auth.user.info) and so do the
+producer and consumer (SASL_PLAINTEXT, PLAIN), as with a Confluent Cloud API key. Prints one JSON line with what it produced
 (schema id) and consumed (decoded records); exits 1 on error.
 """
 
@@ -122,9 +124,17 @@ def main() -> int:
     ap.add_argument("--consume-topic")
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--api-key", help="KEY:SECRET for the registry (Basic) and for Kafka (SASL/PLAIN)")
     args = ap.parse_args()
 
-    registry = SchemaRegistryClient({"url": args.registry})
+    registry_conf = {"url": args.registry}
+    kafka_auth: dict = {}
+    if args.api_key:
+        key, _, secret = args.api_key.partition(":")
+        # This client reads only basic.auth.user.info (USER_INFO is implied; the .source key is the Java serializers').
+        registry_conf["basic.auth.user.info"] = args.api_key
+        kafka_auth = {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "PLAIN", "sasl.username": key, "sasl.password": secret}
+    registry = SchemaRegistryClient(registry_conf)
     if args.admin_subject:
         print(json.dumps(admin(registry, args.admin_subject)))
         return 0
@@ -132,7 +142,7 @@ def main() -> int:
     summary: dict = {"format": args.format}
 
     if args.produce_topic:
-        producer = Producer({"bootstrap.servers": args.bootstrap_server, "acks": "all", "enable.idempotence": True})
+        producer = Producer({"bootstrap.servers": args.bootstrap_server, "acks": "all", "enable.idempotence": True, **kafka_auth})
         schema_ids = set()
         for i in range(args.count):
             ctx = SerializationContext(args.produce_topic, MessageField.VALUE)
@@ -149,7 +159,7 @@ def main() -> int:
         summary["registered"] = {"id": latest.schema_id, "version": latest.version, "type": latest.schema.schema_type}
 
     if args.consume_topic:
-        consumer = Consumer({"bootstrap.servers": args.bootstrap_server, "group.id": f"sr-py-{time.time()}", "enable.auto.commit": False})
+        consumer = Consumer({"bootstrap.servers": args.bootstrap_server, "group.id": f"sr-py-{time.time()}", "enable.auto.commit": False, **kafka_auth})
         consumer.assign([TopicPartition(args.consume_topic, 0, OFFSET_BEGINNING)])
         records = []
         deadline = time.time() + args.timeout

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createLogger } from '../observability/logger.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
-import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from '../security/principal.js';
+import { ANONYMOUS, INTERNAL_PRINCIPAL, userPrincipal, type KafkaPrincipal } from '../security/principal.js';
 import { subjectToRfc2253 } from '../security/ssl-principal-mapper.js';
 import { SaslAuthenticator } from '../security/sasl/authenticator.js';
 import type { Broker } from './broker.js';
@@ -117,13 +117,15 @@ export class KafkaServer {
   /**
    * A connection from inside this process, served as if it had arrived on
    * `listenerName`: returns the client's end of an in-process stream pair
-   * (what the platform's own services use instead of a TCP socket).
+   * (what the platform's own services use instead of a TCP socket). Its
+   * principal is the internal one (User:__tributary), without SASL: nothing
+   * outside the process can open such a connection.
    */
   connectInProcess(listenerName: string): Duplex {
     if (!this.bound.some((b) => b.name === listenerName)) throw new Error(`no listener named ${listenerName}`);
     if (this.closing) throw new Error('the Kafka server is shutting down');
     const [clientEnd, brokerEnd] = InProcessStream.pair();
-    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed));
+    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), INTERNAL_PRINCIPAL);
     this.connections.add(c);
     return clientEnd;
   }

@@ -1,5 +1,6 @@
 // The one authorization decision (ARCHITECTURE.md, principle 7), with the
-// semantics of Kafka's StandardAuthorizer: super.users may do everything; a
+// semantics of Kafka's StandardAuthorizer: super.users (and the internal
+// principal of in-process connections, User:__tributary) may do everything; a
 // DENY that matches wins over any ALLOW; READ, WRITE, DELETE and ALTER imply
 // DESCRIBE and ALTER_CONFIGS implies DESCRIBE_CONFIGS; a resource no ACL
 // applies to is allowed only with allow.everyone.if.no.acl.found. ACLs are
@@ -11,7 +12,7 @@ import {
   type AclBinding, type AclBindingFilter,
 } from './acl.js';
 import type { AuditLogger } from './audit-log.js';
-import { principalToString, type KafkaPrincipal } from './principal.js';
+import { isInternalPrincipal, principalToString, type KafkaPrincipal } from './principal.js';
 
 /** A stored binding with its id (for deletion). */
 export interface StoredAcl extends AclBinding {
@@ -46,8 +47,9 @@ export class Authorizer {
     readonly settings: AuthorizerSettings,
   ) {}
 
+  /** super.users, and the platform's own in-process services (INTERNAL_PRINCIPAL). */
   isSuperUser(principal: KafkaPrincipal): boolean {
-    return this.settings.superUsers.has(principalToString(principal));
+    return isInternalPrincipal(principal) || this.settings.superUsers.has(principalToString(principal));
   }
 
   /**
@@ -59,8 +61,8 @@ export class Authorizer {
    * type exists at all.
    */
   authorizeByResourceType(principal: KafkaPrincipal, host: string, operation: number, resourceType: number): boolean {
+    if (this.isSuperUser(principal)) return true;
     const who = principalToString(principal);
-    if (this.settings.superUsers.has(who)) return true;
     const applies = (acl: StoredAcl) => acl.resourceType === resourceType
       && (acl.principal === who || acl.principal === WILDCARD_PRINCIPAL) && (acl.host === host || acl.host === WILDCARD_HOST);
     const acls = this.log.acls();
@@ -84,8 +86,9 @@ export class Authorizer {
 
   /** May `principal` connecting from `host` perform `operation` on the resource? */
   authorize(principal: KafkaPrincipal, host: string, operation: number, resourceType: number, resourceName: string): boolean {
+    // The platform's own services (in-process connections) are super users without being listed.
+    if (this.isSuperUser(principal)) return true;
     const who = principalToString(principal);
-    if (this.settings.superUsers.has(who)) return true;
     let anyAclForResource = false;
     let allowed = false;
     for (const acl of this.log.acls()) {

@@ -30,6 +30,8 @@ export interface ListenerSecurity {
   sasl: SaslListenerSettings | null;
   /** OAUTHBEARER key sets to start (first fetch, periodic refresh) and stop with the listener. */
   jwks: JwksSource[];
+  /** The validator of this listener's OAUTHBEARER, if enabled (the HTTP port checks bearer tokens with it too). */
+  oauthBearer: JwtValidator | null;
 }
 
 /** What SASL mechanisms need from the rest of the broker. */
@@ -73,8 +75,14 @@ function jaasFor(config: BrokerConfig, listenerName: string, mechanism: string):
   }
 }
 
+/** What building a listener's mechanisms leaves behind for the listener: key sets to run, the OAUTHBEARER validator. */
+interface MechanismParts {
+  jwks: JwksSource[];
+  oauthBearer: JwtValidator | null;
+}
+
 /** OAUTHBEARER settings: listener.name.<l>.oauthbearer.<prop>, then listener.name.<l>.<prop>, then <prop>. */
-function oauthMechanism(config: BrokerConfig, listenerName: string, jwks: JwksSource[]): SaslMechanism {
+function oauthMechanism(config: BrokerConfig, listenerName: string, parts: MechanismParts): SaslMechanism {
   const listenerRead = listenerPropertyReader(config, listenerName);
   const mechanismPrefix = `listener.name.${listenerName.toLowerCase()}.oauthbearer.`;
   const read = (prop: string): string | null => {
@@ -98,18 +106,19 @@ function oauthMechanism(config: BrokerConfig, listenerName: string, jwks: JwksSo
     if (err instanceof JwksError) throw new ConfigError(`sasl.oauthbearer.jwks.endpoint.url of listener ${listenerName}: ${err.message}`, 'sasl.oauthbearer.jwks.endpoint.url');
     throw err;
   }
-  jwks.push(source);
+  parts.jwks.push(source);
   const audiences = (read('sasl.oauthbearer.expected.audience') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
-  return oauthBearerMechanism(new JwtValidator(source, {
+  parts.oauthBearer = new JwtValidator(source, {
     expectedIssuer: read('sasl.oauthbearer.expected.issuer'),
     expectedAudiences: audiences,
     subClaimName: read('sasl.oauthbearer.sub.claim.name') ?? 'sub',
     clockSkewSeconds: Number(read('sasl.oauthbearer.clock.skew.seconds') ?? '30'),
-  }));
+  });
+  return oauthBearerMechanism(parts.oauthBearer);
 }
 
-function mechanismFor(config: BrokerConfig, listenerName: string, name: string, services: SecurityServices, jwks: JwksSource[]): SaslMechanism {
-  if (name === OAUTHBEARER) return oauthMechanism(config, listenerName, jwks);
+function mechanismFor(config: BrokerConfig, listenerName: string, name: string, services: SecurityServices, parts: MechanismParts): SaslMechanism {
+  if (name === OAUTHBEARER) return oauthMechanism(config, listenerName, parts);
   if (name === PLAIN) {
     const jaas = jaasFor(config, listenerName, PLAIN);
     const prop = `listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config`;
@@ -142,11 +151,11 @@ function reauthMsFor(config: BrokerConfig, listenerName: string, mechanism: stri
   return ms;
 }
 
-function saslSettingsFor(config: BrokerConfig, listenerName: string, read: ListenerPropertyReader, services: SecurityServices, jwks: JwksSource[]): SaslListenerSettings {
+function saslSettingsFor(config: BrokerConfig, listenerName: string, read: ListenerPropertyReader, services: SecurityServices, parts: MechanismParts): SaslListenerSettings {
   const names = (read('sasl.enabled.mechanisms') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
   if (names.length === 0) throw new ConfigError(`Listener ${listenerName} uses SASL but sasl.enabled.mechanisms is empty`, 'sasl.enabled.mechanisms');
   const mechanisms = new Map<string, SaslMechanism>();
-  for (const name of names) mechanisms.set(name, mechanismFor(config, listenerName, name, services, jwks));
+  for (const name of names) mechanisms.set(name, mechanismFor(config, listenerName, name, services, parts));
   return {
     listenerName,
     mechanisms,
@@ -175,14 +184,15 @@ export function listenerSecurityFor(config: BrokerConfig, listener: Listener, se
     if (err instanceof SslPrincipalMappingError) throw new ConfigError(err.message, 'ssl.principal.mapping.rules');
     throw err;
   }
-  const jwks: JwksSource[] = [];
-  const sasl = usesSasl(listener.securityProtocol) ? saslSettingsFor(config, listener.name, read, services, jwks) : null;
+  const parts: MechanismParts = { jwks: [], oauthBearer: null };
+  const sasl = usesSasl(listener.securityProtocol) ? saslSettingsFor(config, listener.name, read, services, parts) : null;
   return {
     listenerName: listener.name,
     protocol: listener.securityProtocol,
     tls: usesTls(listener.securityProtocol) ? tlsSettingsFor(listener.name, read) : null,
     principalMapper,
     sasl,
-    jwks,
+    jwks: parts.jwks,
+    oauthBearer: parts.oauthBearer,
   };
 }

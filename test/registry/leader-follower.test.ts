@@ -4,7 +4,9 @@
 // with no eligible leader, writes answer 50004 as Confluent's do.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { startHttpServer, type HttpServer, type Route } from '../../src/http/server.js';
+import { authenticationRoute } from '../../src/http/auth.js';
+import { userPrincipal } from '../../src/security/principal.js';
 import { startSchemaRegistry, type SchemaRegistry } from '../../src/registry/index.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
@@ -20,9 +22,9 @@ interface Node {
 let broker: EmbeddedBroker;
 const nodes: Node[] = [];
 
-async function startNode(opts: { groupId?: string; leaderEligible?: boolean } = {}): Promise<Node> {
+async function startNode(opts: { groupId?: string; leaderEligible?: boolean } = {}, before: Route[] = []): Promise<Node> {
   const registry = await startSchemaRegistry({ bootstrap: [broker.bootstrap], electionTimeoutMs: 15_000, ...opts });
-  const http = await startHttpServer('127.0.0.1', 0, [registry.route]);
+  const http = await startHttpServer('127.0.0.1', 0, [...before, registry.route]);
   registry.startElection({ scheme: 'http', host: '127.0.0.1', port: http.port });
   let stopped = false;
   const node: Node = {
@@ -125,4 +127,51 @@ test('a second `tributary start` with kafkastore.bootstrap.servers shares the fi
   } finally {
     await second.stop();
   }
+});
+
+test('behind Basic authentication, the follower forwards the caller\'s credentials and the leader checks them', async () => {
+  // Each node's HTTP port asks for credentials, as the platform's does once a SASL listener exists; the
+  // leader counts who it served, so a forward that dropped the Authorization header would show as a 401.
+  const servedByLeader: string[] = [];
+  const auth = (node: string): Route[] => [
+    authenticationRoute({ basic: (user, password) => (user === 'sr-user' && password === 'sr-secret' ? userPrincipal(user) : null), bearer: null }),
+    (req) => {
+      servedByLeader.push(`${node} ${req.method} ${req.headers.authorization !== undefined ? 'with' : 'without'} credentials`);
+      return false;
+    },
+  ];
+  const a = await startNode({ groupId: 'sr-auth' }, auth('a'));
+  const b = await startNode({ groupId: 'sr-auth' }, auth('b'));
+  const creds = { authorization: `Basic ${Buffer.from('sr-user:sr-secret').toString('base64')}`, 'content-type': 'application/vnd.schemaregistry.v1+json' };
+  const post = (url: string, subject: string, headers: Record<string, string>) =>
+    fetch(`${url}/subjects/${subject}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema: rec('Auth') }) });
+  // A registry joins the election on its first write: once both have written, one of them leads for good.
+  assert.equal((await post(a.url, 'lf-auth-one', creds)).status, 200);
+  assert.equal((await post(b.url, 'lf-auth-one', creds)).status, 200);
+  const oneLeader = async () => {
+    const l = await eventually(async () => [a.registry.isLeader(), b.registry.isLeader()], (v) => v.filter(Boolean).length === 1);
+    assert.equal(l.filter(Boolean).length, 1, 'exactly one leader');
+    return l;
+  };
+  let leaders = await oneLeader();
+  for (let settled = false, tries = 0; !settled && tries < 20; tries++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const again = await oneLeader();
+    settled = again[0] === leaders[0];
+    leaders = again;
+  }
+  const [follower, leaderName] = leaders[0] ? [b, 'a'] : [a, 'b'];
+
+  servedByLeader.length = 0;
+  const viaFollower = await post(follower.url, 'lf-auth-two', creds);
+  assert.equal(viaFollower.status, 200, await viaFollower.clone().text());
+  assert.ok(((await viaFollower.json()) as { id: number }).id > 0);
+  assert.ok(servedByLeader.includes(`${leaderName} POST with credentials`), `the leader saw: ${servedByLeader.join('; ')}`);
+  // Without credentials, the follower answers 401 itself and nothing reaches the leader.
+  servedByLeader.length = 0;
+  const anonymous = await post(follower.url, 'lf-auth-three', { 'content-type': 'application/vnd.schemaregistry.v1+json' });
+  assert.equal(anonymous.status, 401);
+  assert.deepEqual(servedByLeader, []);
+  await a.stop();
+  await b.stop();
 });

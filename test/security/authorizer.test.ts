@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AclOperation as Op, AclPermissionType as Perm, PatternType, ResourceType as RT, filterMatches, validateNewAcl, type AclBinding } from '../../src/security/acl.js';
 import { Authorizer, parseSuperUsers, type StoredAcl } from '../../src/security/authorizer.js';
-import { userPrincipal } from '../../src/security/principal.js';
+import { INTERNAL_PRINCIPAL, userPrincipal } from '../../src/security/principal.js';
 
 function authorizer(superUsers = '', allowEveryone = false): Authorizer {
   let acls: StoredAcl[] = [];
@@ -102,4 +102,14 @@ test('authorizeByResourceType (KIP-679): an ALLOW no DENY covers entirely', () =
   assert.equal(a.authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), false, 'a wildcard DENY covers everything');
   assert.equal(authorizer('User:alice').authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), true, 'super user');
   assert.equal(authorizer('', true).authorizeByResourceType(alice, 'h', Op.WRITE, RT.TOPIC), true, 'allow.everyone.if.no.acl.found with no binding of the type');
+});
+
+test('the internal principal of in-process connections is a super user; the same name from outside is not', () => {
+  const a = authorizer('', false);
+  assert.equal(a.authorize(INTERNAL_PRINCIPAL, 'in-process', Op.WRITE, RT.TOPIC, '_schemas'), true);
+  assert.equal(a.authorize(INTERNAL_PRINCIPAL, 'in-process', Op.ALTER, RT.CLUSTER, 'kafka-cluster'), true);
+  a.create([acl({ resourceName: '_schemas', principal: 'User:__tributary', operation: Op.ALL, permissionType: Perm.DENY })]);
+  assert.equal(a.authorize(INTERNAL_PRINCIPAL, 'in-process', Op.READ, RT.TOPIC, '_schemas'), true, 'as for super.users, no ACL applies');
+  // A SASL user or certificate that happens to be called __tributary is an ordinary principal.
+  assert.equal(a.authorize(userPrincipal('__tributary'), '127.0.0.1', Op.READ, RT.TOPIC, 'orders'), false);
 });

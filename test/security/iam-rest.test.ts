@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { runCli } from '../../src/cli/run.js';
 import { startSecureBroker, type SecureBroker } from '../helpers/secure-broker.js';
+import { TestIssuer } from '../helpers/jwt-issuer.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ADMIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";';
@@ -53,6 +54,10 @@ test('the HTTP port requires credentials once security is on (except /health)', 
   assert.equal((await http('GET', '/iam/v2/service-accounts', basic('admin', 'wrong'))).status, 401);
   assert.equal((await http('GET', '/iam/v2/service-accounts', { authorization: 'Basic !!!' })).status, 401);
   assert.equal((await http('GET', '/iam/v2/service-accounts', ADMIN)).status, 200);
+  // No listener enables OAUTHBEARER: a bearer token (even a well-formed JWT) is refused, and only Basic is offered.
+  const bearer = await fetch(`${base}/iam/v2/service-accounts`, { headers: { authorization: `Bearer ${new TestIssuer().token('admin')}` } });
+  assert.equal(bearer.status, 401);
+  assert.equal(bearer.headers.get('www-authenticate'), 'Basic realm="tributary"');
 });
 
 test('service account and API key over REST; kafkajs uses the key; deleting it ends authentication', async () => {
