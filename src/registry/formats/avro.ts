@@ -3,9 +3,10 @@
 // stores and compares), and the Avro specification's schema resolution rules
 // as the compatibility check (the rules Java's SchemaCompatibility implements).
 
-import avro from 'avsc';
+import type avro from 'avsc';
 import type { CompatibilityContext, ParsedSchema, ResolvedReference, SchemaFormat } from './format.js';
 import { InvalidSchemaError } from './format.js';
+import { avscLibrary } from './libraries.js';
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 
@@ -208,7 +209,7 @@ function loadReferences(refs: ResolvedReference[], parser: AvroParser, registry:
     const json = parseJson(ref.schema);
     parser.parseRoot(json);
     try {
-      avro.Type.forSchema(json as avro.Schema, { registry });
+      avscLibrary().Type.forSchema(json as avro.Schema, { registry });
     } catch (e) {
       throw new InvalidSchemaError(`Invalid reference ${ref.name}: ${(e as Error).message}`);
     }
@@ -226,7 +227,7 @@ export const avroFormat: SchemaFormat<AvroSchema> = {
     const { node, canonical } = parser.parseRoot(json);
     try {
       // avsc checks what the walk above does not: name syntax, defaults matching their types, ...
-      avro.Type.forSchema(json as avro.Schema, { registry });
+      avscLibrary().Type.forSchema(json as avro.Schema, { registry });
     } catch (e) {
       throw new InvalidSchemaError(`Invalid schema: ${(e as Error).message}`);
     }

@@ -9,19 +9,10 @@
 // messages, reserved numbers) are incompatible; additions and removals of
 // optional fields and enum values are not.
 
-import protobuf from 'protobufjs';
-import descriptorModule from 'protobufjs/ext/descriptor/index.js';
+import type protobuf from 'protobufjs';
 import type { CompatibilityContext, ParsedSchema, ResolvedReference, SchemaFormat } from './format.js';
 import { InvalidSchemaError } from './format.js';
-
-const descriptor = descriptorModule as unknown as {
-  FileDescriptorProto: {
-    decode(bytes: Uint8Array): unknown;
-    encode(message: unknown): { finish(): Uint8Array };
-    fromObject(obj: Record<string, unknown>): unknown;
-    toObject(message: unknown, opts: { longs: StringConstructor; enums: NumberConstructor; defaults: boolean }): FileDescriptorProto;
-  };
-};
+import { descriptorLibrary, protobufLibrary } from './libraries.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObj = { [k: string]: Json };
@@ -179,8 +170,9 @@ function loadFile(schema: string, what: string): LoadedFile {
   if (BASE64.test(schema) && !/\bmessage\b|\bsyntax\b/.test(schema)) {
     let fdp: FileDescriptorProto;
     try {
-      fdp = descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(Buffer.from(schema, 'base64')),
-        { longs: String, enums: Number, defaults: false });
+      const { FileDescriptorProto } = descriptorLibrary();
+      fdp = FileDescriptorProto.toObject(FileDescriptorProto.decode(Buffer.from(schema, 'base64')),
+        { longs: String, enums: Number, defaults: false }) as FileDescriptorProto;
     } catch (e) {
       throw new InvalidSchemaError(`Invalid Protobuf ${what}: not a serialized FileDescriptorProto (${(e as Error).message})`);
     }
@@ -191,7 +183,7 @@ function loadFile(schema: string, what: string): LoadedFile {
   }
   let parsed: protobuf.IParserResult;
   try {
-    parsed = protobuf.parse(schema, new protobuf.Root(), { keepCase: true, alternateCommentMode: true });
+    parsed = protobufLibrary().parse(schema, new (protobufLibrary().Root)(), { keepCase: true, alternateCommentMode: true });
   } catch (e) {
     throw new InvalidSchemaError(`Invalid Protobuf ${what}: ${(e as Error).message}`);
   }
@@ -243,7 +235,7 @@ function loadDependencies(root: protobuf.Root, refs: ResolvedReference[], loaded
 function loadWellKnown(root: protobuf.Root, imports: string[], loaded: Set<string>): void {
   for (const name of imports) {
     if (loaded.has(name)) continue;
-    const common = protobuf.common.get(name) as { nested?: Record<string, protobuf.AnyNestedObject> } | undefined;
+    const common = protobufLibrary().common.get(name) as { nested?: Record<string, protobuf.AnyNestedObject> } | undefined;
     if (common === undefined) continue;
     loaded.add(name);
     if (common.nested !== undefined) root.addJSON(common.nested);
@@ -255,7 +247,7 @@ export const protobufFormat: SchemaFormat<ProtobufSchema> = {
 
   parse(schema: string, references: ResolvedReference[], _normalize: boolean): ProtobufSchema {
     const file = loadFile(schema, 'schema');
-    const root = new protobuf.Root();
+    const root = new (protobufLibrary().Root)();
     const loaded = new Set<string>();
     loadDependencies(root, references, loaded);
     loadWellKnown(root, file.imports, loaded);
@@ -282,7 +274,8 @@ export const protobufFormat: SchemaFormat<ProtobufSchema> = {
   formatted(parsed: ProtobufSchema, format: string): string | null {
     if (format !== 'serialized') return null;
     const fdp = toFileDescriptor(parsed);
-    return Buffer.from(descriptor.FileDescriptorProto.encode(descriptor.FileDescriptorProto.fromObject(fdp as Record<string, unknown>)).finish()).toString('base64');
+    const { FileDescriptorProto } = descriptorLibrary();
+    return Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromObject(fdp as Record<string, unknown>)).finish()).toString('base64');
   },
 };
 
@@ -319,9 +312,9 @@ function printFile(s: Omit<ProtobufSchema, 'canonical'>): string {
 }
 
 function printDefinition(obj: protobuf.ReflectionObject, syntax: string, indent: string): string[] {
-  if (obj instanceof protobuf.Type) return printMessage(obj, syntax, indent);
-  if (obj instanceof protobuf.Enum) return printEnum(obj, indent);
-  if (obj instanceof protobuf.Service) {
+  if (obj instanceof protobufLibrary().Type) return printMessage(obj, syntax, indent);
+  if (obj instanceof protobufLibrary().Enum) return printEnum(obj, indent);
+  if (obj instanceof protobufLibrary().Service) {
     const out = [`${indent}service ${obj.name} {`];
     for (const m of obj.methodsArray) {
       m.resolve();
@@ -400,10 +393,10 @@ function fieldDescriptor(f: protobuf.Field, oneofIndex: Map<string, number>, syn
   if (f.map) {
     out.type = 11;
     out.typeName = `${f.parent!.fullName}.${mapEntryName(f.name)}`;
-  } else if (f.resolvedType instanceof protobuf.Type) {
+  } else if (f.resolvedType instanceof protobufLibrary().Type) {
     out.type = 11;
     out.typeName = f.resolvedType.fullName;
-  } else if (f.resolvedType instanceof protobuf.Enum) {
+  } else if (f.resolvedType instanceof protobufLibrary().Enum) {
     out.type = 14;
     out.typeName = f.resolvedType.fullName;
   } else {
@@ -428,8 +421,8 @@ function messageDescriptor(t: protobuf.Type, syntax: string): DescriptorProto {
   for (const f of t.fieldsArray) {
     if (!f.map) continue;
     const value: FieldDescriptorProto = { name: 'value', number: 2, label: 1 };
-    if (f.resolvedType instanceof protobuf.Type) Object.assign(value, { type: 11, typeName: f.resolvedType.fullName });
-    else if (f.resolvedType instanceof protobuf.Enum) Object.assign(value, { type: 14, typeName: f.resolvedType.fullName });
+    if (f.resolvedType instanceof protobufLibrary().Type) Object.assign(value, { type: 11, typeName: f.resolvedType.fullName });
+    else if (f.resolvedType instanceof protobufLibrary().Enum) Object.assign(value, { type: 14, typeName: f.resolvedType.fullName });
     else value.type = SCALAR_NUMBERS[f.type] ?? 9;
     nestedType.push({
       name: mapEntryName(f.name), options: { mapEntry: true },
@@ -438,8 +431,8 @@ function messageDescriptor(t: protobuf.Type, syntax: string): DescriptorProto {
   }
   const enumType: EnumDescriptorProto[] = [];
   for (const n of t.nestedArray) {
-    if (n instanceof protobuf.Type) nestedType.push(messageDescriptor(n, syntax));
-    else if (n instanceof protobuf.Enum) enumType.push(enumDescriptor(n));
+    if (n instanceof protobufLibrary().Type) nestedType.push(messageDescriptor(n, syntax));
+    else if (n instanceof protobufLibrary().Enum) enumType.push(enumDescriptor(n));
   }
   const reserved = (t.reserved ?? []) as (number[] | string)[];
   return {
@@ -474,9 +467,9 @@ function toFileDescriptor(s: ProtobufSchema): FileDescriptorProto {
   }
   for (const name of s.topLevel) {
     const obj = lookup(s.root, name);
-    if (obj instanceof protobuf.Type) out.messageType!.push(messageDescriptor(obj, s.syntax));
-    else if (obj instanceof protobuf.Enum) out.enumType!.push(enumDescriptor(obj));
-    else if (obj instanceof protobuf.Service) {
+    if (obj instanceof protobufLibrary().Type) out.messageType!.push(messageDescriptor(obj, s.syntax));
+    else if (obj instanceof protobufLibrary().Enum) out.enumType!.push(enumDescriptor(obj));
+    else if (obj instanceof protobufLibrary().Service) {
       out.service!.push({
         name: obj.name,
         method: obj.methodsArray.map((m) => ({
@@ -498,14 +491,14 @@ function toFileDescriptor(s: ProtobufSchema): FileDescriptorProto {
 const SCALAR_GROUPS = [['int32', 'uint32', 'int64', 'uint64', 'bool'], ['sint32', 'sint64'], ['fixed32', 'sfixed32'], ['fixed64', 'sfixed64'], ['string', 'bytes'], ['float'], ['double']];
 
 function scalarGroup(f: { type: string; resolvedType: protobuf.ReflectionObject | null }): number {
-  if (f.resolvedType instanceof protobuf.Enum) return 0;
+  if (f.resolvedType instanceof protobufLibrary().Enum) return 0;
   return SCALAR_GROUPS.findIndex((g) => g.includes(f.type));
 }
 
 /** Confluent's field kinds: enums are scalars (they are varints on the wire). */
 function fieldKind(f: protobuf.Field): 'scalar' | 'message' | 'map' {
   if (f.map) return 'map';
-  return f.resolvedType instanceof protobuf.Type ? 'message' : 'scalar';
+  return f.resolvedType instanceof protobufLibrary().Type ? 'message' : 'scalar';
 }
 
 function isReserved(t: protobuf.Type | protobuf.Enum, id: number): boolean {
@@ -529,7 +522,7 @@ function compareFiles(original: ProtobufSchema, update: ProtobufSchema): string[
   const messages = (s: ProtobufSchema): Map<string, protobuf.Type> => {
     const map = new Map<string, protobuf.Type>();
     const walk = (obj: protobuf.ReflectionObject | null) => {
-      if (!(obj instanceof protobuf.Type)) return;
+      if (!(obj instanceof protobufLibrary().Type)) return;
       map.set(localName(obj, s.packageName), obj);
       for (const n of obj.nestedArray) walk(n);
     };
@@ -554,8 +547,8 @@ function compareFieldTypes(f: protobuf.Field, g: protobuf.Field, at: string, oPk
   if (ok === 'map') {
     // Keys and values compare as fields of their own.
     if (scalarGroup({ type: keyTypeOf(f), resolvedType: null }) !== scalarGroup({ type: keyTypeOf(g), resolvedType: null })) out.push(diff('FIELD_SCALAR_KIND_CHANGED', `${at}/key`));
-    const fv = f.resolvedType instanceof protobuf.Type ? 'message' : 'scalar';
-    const gv = g.resolvedType instanceof protobuf.Type ? 'message' : 'scalar';
+    const fv = f.resolvedType instanceof protobufLibrary().Type ? 'message' : 'scalar';
+    const gv = g.resolvedType instanceof protobufLibrary().Type ? 'message' : 'scalar';
     if (fv !== gv) out.push(diff('FIELD_KIND_CHANGED', `${at}/value`));
     else if (fv === 'scalar' && scalarGroup(f) !== scalarGroup(g)) out.push(diff('FIELD_SCALAR_KIND_CHANGED', `${at}/value`));
     else if (fv === 'message' && localName(f.resolvedType!, oPkg) !== localName(g.resolvedType!, uPkg)) out.push(diff('FIELD_NAMED_TYPE_CHANGED', `${at}/value`));
