@@ -429,39 +429,62 @@ export function* decodeRecordsBody(
 ): Generator<DecodedRecord> {
   const cur = new Cursor(body, 0, body.length);
   for (let i = 0; i < count; i++) {
-    const length = cur.varint();
-    if (length < 0 || cur.pos + length > body.length) {
-      cur.fail(`record ${i} length ${length} exceeds the ${body.length - cur.pos} remaining bytes`);
-    }
-    const rec = new Cursor(body, cur.pos, cur.pos + length);
-    const attributes = rec.int8();
-    const timestampDelta = rec.varlong();
-    const offsetDelta = rec.varint();
-    const key = rec.bytes('key');
-    const value = rec.bytes('value');
-    const headerCount = rec.varint();
-    if (headerCount < 0) rec.fail(`negative header count ${headerCount}`);
-    // Each header takes at least 2 bytes: bounds the loop without trusting the count.
-    if (headerCount * 2 > rec.end - rec.pos) rec.fail(`header count ${headerCount} exceeds the record`);
     const headers: RecordHeader[] = [];
-    for (let h = 0; h < headerCount; h++) {
-      const k = rec.bytes('header key');
-      if (k === null) throw new RecordDecodeError(`malformed record: null header key at byte ${rec.pos}`);
-      headers.push({ key: k.toString('utf8'), value: rec.bytes('header value') });
-    }
-    if (rec.pos !== rec.end) rec.fail(`record ${i} has ${rec.end - rec.pos} unexpected trailing bytes`);
-    cur.pos = rec.end;
+    const r = readRecord(cur, i, (k, v) => headers.push({ key: k.toString('utf8'), value: v }));
     yield {
-      offset: baseOffset + offsetDelta,
-      timestamp: logAppendTime ?? baseTimestamp + timestampDelta,
-      attributes,
-      offsetDelta,
-      timestampDelta,
-      key,
-      value,
+      offset: baseOffset + r.offsetDelta,
+      timestamp: logAppendTime ?? baseTimestamp + r.timestampDelta,
+      attributes: r.attributes,
+      offsetDelta: r.offsetDelta,
+      timestampDelta: r.timestampDelta,
+      key: r.key,
+      value: r.value,
       headers,
     };
   }
+}
+
+/** One record's fields, read by readRecord; key and value are views into the body. */
+interface RecordFields {
+  attributes: number;
+  timestampDelta: number;
+  offsetDelta: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Where the key's length starts: key, value and headers run from here to `end`. */
+  tailStart: number;
+  end: number;
+}
+
+/**
+ * Reads record `i` at the cursor (its length varint first), checking every
+ * length against the record and the record against the body, and moves the
+ * cursor past it. Headers go to `onHeader` (skipped, still checked, without it).
+ */
+function readRecord(cur: Cursor, i: number, onHeader?: (key: Buffer, value: Buffer | null) => void): RecordFields {
+  const length = cur.varint();
+  if (length < 0 || cur.pos + length > cur.end) {
+    cur.fail(`record ${i} length ${length} exceeds the ${cur.end - cur.pos} remaining bytes`);
+  }
+  const rec = new Cursor(cur.buf, cur.pos, cur.pos + length);
+  const attributes = rec.int8();
+  const timestampDelta = rec.varlong();
+  const offsetDelta = rec.varint();
+  const tailStart = rec.pos;
+  const key = rec.bytes('key');
+  const value = rec.bytes('value');
+  const headerCount = rec.varint();
+  if (headerCount < 0) rec.fail(`negative header count ${headerCount}`);
+  // Each header takes at least 2 bytes: bounds the loop without trusting the count.
+  if (headerCount * 2 > rec.end - rec.pos) rec.fail(`header count ${headerCount} exceeds the record`);
+  for (let h = 0; h < headerCount; h++) {
+    const k = rec.bytes('header key') ?? rec.fail('null header key');
+    const v = rec.bytes('header value');
+    onHeader?.(k, v);
+  }
+  if (rec.pos !== rec.end) rec.fail(`record ${i} has ${rec.end - rec.pos} unexpected trailing bytes`);
+  cur.pos = rec.end;
+  return { attributes, timestampDelta, offsetDelta, key, value, tailStart, end: rec.end };
 }
 
 /**
@@ -513,27 +536,11 @@ export interface RawRecord {
 export function* rawRecords(body: Buffer, count: number): Generator<RawRecord> {
   const cur = new Cursor(body, 0, body.length);
   for (let i = 0; i < count; i++) {
-    const length = cur.varint();
-    if (length < 0 || cur.pos + length > body.length) {
-      cur.fail(`record ${i} length ${length} exceeds the ${body.length - cur.pos} remaining bytes`);
-    }
-    const rec = new Cursor(body, cur.pos, cur.pos + length);
-    const attributes = rec.int8();
-    const timestampDelta = rec.varlong();
-    const offsetDelta = rec.varint();
-    const tailStart = rec.pos;
-    const key = rec.bytes('key');
-    const nullValue = rec.bytes('value') === null;
-    const headerCount = rec.varint();
-    if (headerCount < 0) rec.fail(`negative header count ${headerCount}`);
-    if (headerCount * 2 > rec.end - rec.pos) rec.fail(`header count ${headerCount} exceeds the record`);
-    for (let h = 0; h < headerCount; h++) {
-      if (rec.bytes('header key') === null) rec.fail('null header key');
-      rec.bytes('header value');
-    }
-    if (rec.pos !== rec.end) rec.fail(`record ${i} has ${rec.end - rec.pos} unexpected trailing bytes`);
-    cur.pos = rec.end;
-    yield { attributes, timestampDelta, offsetDelta, key, nullValue, tail: body.subarray(tailStart, rec.end) };
+    const r = readRecord(cur, i);
+    yield {
+      attributes: r.attributes, timestampDelta: r.timestampDelta, offsetDelta: r.offsetDelta,
+      key: r.key, nullValue: r.value === null, tail: body.subarray(r.tailStart, r.end),
+    };
   }
   if (cur.pos !== body.length) {
     throw new RecordDecodeError(`malformed record batch: ${body.length - cur.pos} bytes remain after the declared ${count} records`);
