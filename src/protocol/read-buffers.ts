@@ -15,8 +15,13 @@
 // nothing. The one rule: bytes that went out in a response after a lending
 // read must not be kept, since the buffer is reused once written.
 
-/** Reads smaller than this are left to Buffer.allocUnsafe's shared pool. */
-export const MIN_POOLED_BYTES = 64 * 1024;
+/**
+ * Reads smaller than this are left to Buffer.allocUnsafe's shared pool (which
+ * takes requests under 4 KiB). Larger ones borrow: a consumer that keeps up
+ * fetches a few KiB per partition each time, and those reads, each a fresh
+ * buffer, drove most of the mark-compacts under a steady produce/consume load.
+ */
+export const MIN_POOLED_BYTES = 4 * 1024;
 /** Reads larger than this are allocated (and freed) on their own. */
 export const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 /** At most this many bytes of idle buffers are kept for reuse. */
