@@ -80,7 +80,12 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   void groupCoordinator.start();
   void transactionCoordinator.start();
 
-  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'), config.long('connections.max.idle.ms'));
+  const kafka = new KafkaServer({
+    broker, router,
+    maxRequestBytes: config.int('socket.request.max.bytes'),
+    maxInFlightRequests: config.int('queued.max.requests'),
+    idleTimeoutMs: config.long('connections.max.idle.ms'),
+  });
   let http: HttpServer | null = null;
   let registry: SchemaRegistry | null = null;
   try {

@@ -11,7 +11,7 @@ import { ANONYMOUS, INTERNAL_PRINCIPAL, userPrincipal, type KafkaPrincipal } fro
 import { subjectToRfc2253 } from '../security/ssl-principal-mapper.js';
 import { SaslAuthenticator } from '../security/sasl/authenticator.js';
 import type { Broker } from './broker.js';
-import { Connection } from './connection.js';
+import { Connection, type RequestLimits } from './connection.js';
 import { InProcessStream } from './in-process.js';
 import type { RequestRouter } from './router.js';
 
@@ -32,6 +32,13 @@ export interface BoundListener extends ListenerSpec {
   server: Server;
 }
 
+export interface KafkaServerOptions extends RequestLimits {
+  broker: Broker;
+  router: RequestRouter;
+  /** connections.max.idle.ms: a connection with no bytes in or out for this long is closed (0: never). */
+  idleTimeoutMs: number;
+}
+
 export class KafkaServer {
   private readonly connections = new Set<Connection>();
   /** TLS sockets still in their handshake: not connections yet, but shutdown must not wait for them. */
@@ -39,13 +46,17 @@ export class KafkaServer {
   private readonly bound: BoundListener[] = [];
   private closing = false;
 
-  constructor(
-    private readonly broker: Broker,
-    private readonly router: RequestRouter,
-    private readonly maxRequestBytes: number,
-    /** connections.max.idle.ms: a connection with no bytes in or out for this long is closed. */
-    private readonly idleTimeoutMs = 600_000,
-  ) {}
+  private readonly broker: Broker;
+  private readonly router: RequestRouter;
+  private readonly requestLimits: RequestLimits;
+  private readonly idleTimeoutMs: number;
+
+  constructor(options: KafkaServerOptions) {
+    this.broker = options.broker;
+    this.router = options.router;
+    this.requestLimits = { maxRequestBytes: options.maxRequestBytes, maxInFlightRequests: options.maxInFlightRequests };
+    this.idleTimeoutMs = options.idleTimeoutMs;
+  }
 
   get listeners(): readonly BoundListener[] {
     return this.bound;
@@ -72,7 +83,7 @@ export class KafkaServer {
     const saslSettings = spec.security?.sasl ?? null;
     let describe = (): string => spec.name;
     const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe(), `/${socket.remoteAddress ?? ''}`);
-    const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal, sasl);
+    const c = new Connection(socket, spec.name, this.broker, this.router, this.requestLimits, (closed) => this.connections.delete(closed), principal, sasl);
     describe = () => c.describe();
     this.connections.add(c);
     // As Kafka's Selector does: idle means no socket activity at all, so a client trickling a
@@ -125,7 +136,7 @@ export class KafkaServer {
     if (!this.bound.some((b) => b.name === listenerName)) throw new Error(`no listener named ${listenerName}`);
     if (this.closing) throw new Error('the Kafka server is shutting down');
     const [clientEnd, brokerEnd] = InProcessStream.pair();
-    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), INTERNAL_PRINCIPAL);
+    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.requestLimits, (closed) => this.connections.delete(closed), INTERNAL_PRINCIPAL);
     this.connections.add(c);
     return clientEnd;
   }
