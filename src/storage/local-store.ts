@@ -44,6 +44,7 @@ function topicInfo(t: TopicRecord): TopicInfo {
 export class LocalPartitionStore implements PartitionStore {
   /** The last pending creation or deletion per topic name (see serializedByName). */
   private readonly topicOps = new Map<string, Promise<void>>();
+  private readonly configListeners: ((config: BrokerConfig) => void)[] = [];
 
   private constructor(
     /** Replaced when dynamic broker configs change (AlterConfigs on a BROKER resource). */
@@ -75,6 +76,16 @@ export class LocalPartitionStore implements PartitionStore {
 
   get clusterId(): string {
     return this.metadata.clusterId;
+  }
+
+  /** The broker configuration in effect: the static configs with the dynamic ones on top. */
+  get brokerConfig(): BrokerConfig {
+    return this.config;
+  }
+
+  /** Calls `listener` after every change of the dynamic broker configs, for settings applied live. */
+  onBrokerConfigChange(listener: (config: BrokerConfig) => void): void {
+    this.configListeners.push(listener);
   }
 
   listTopics(): TopicInfo[] {
@@ -425,6 +436,7 @@ export class LocalPartitionStore implements PartitionStore {
       for (let p = 0; p < t.partitionCount; p++) this.partitionLog({ topic: t.name, partition: p })?.updateConfig(logConfig);
     }
     log.info('altered dynamic broker configs', { perBroker: configs.perBroker, clusterDefaults: configs.clusterDefaults });
+    for (const listener of this.configListeners) listener(next);
     return { errorCode: ErrorCode.NONE };
   }
 
