@@ -1,10 +1,13 @@
 // max.connections, max.connections.per.ip(.overrides) and queued.max.requests
 // on a broker started in this process, over real TCP sockets.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { ApiKey, ErrorCode, type FetchResponse } from '../../src/protocol/generated/index.js';
 import { buildRecordBatch } from '../../src/protocol/records/batch-builder.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../helpers/embedded-broker.js';
+import { startSecureBroker } from '../helpers/secure-broker.js';
+import { makeTestCerts } from '../helpers/test-certs.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const brokers: EmbeddedBroker[] = [];
@@ -75,6 +78,29 @@ test('max.connections=3: a 4th connection is accepted by TCP but not answered un
   assert.equal(await settlesWithin(fifthAnswered, 300), false, 'the 5th waits for the next slot (first come, first served)');
   fourth.close();
   await fifthAnswered;
+});
+
+test('max.connections counts TLS connections too (once their handshake is done) and holds the one over the limit', async () => {
+  const certs = makeTestCerts();
+  const b = await startSecureBroker({
+    listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.serverPem, 'max.connections': '1',
+  });
+  const tls = { ca: readFileSync(certs.caCert), servername: 'localhost' };
+  try {
+    const first = await WireClient.connectTls('127.0.0.1', b.port('SSL'), tls);
+    clients.push(first);
+    await apiVersions(first);
+    const second = await WireClient.connectTls('127.0.0.1', b.port('SSL'), tls);
+    clients.push(second);
+    const answered = apiVersions(second);
+    assert.equal(await settlesWithin(answered, 500), false, 'the second TLS connection waits');
+    first.close();
+    assert.equal(await settlesWithin(answered, 3000), true, 'and is served, its request intact, once the first closed');
+    await answered;
+  } finally {
+    await b.stop();
+    certs.remove();
+  }
 });
 
 test('max.connections.per.ip=2: the 3rd connection from 127.0.0.1 is closed at once; a close makes room', async () => {
