@@ -58,8 +58,8 @@ interface Held {
 }
 
 interface ResolvedOverrides {
-  /** The overrides these were resolved from (a new map when the config changes). */
-  source: ReadonlyMap<string, number>;
+  /** The overrides these were resolved from, as text: resolved again only when they change. */
+  key: string;
   byIp: Map<string, number>;
   /** Set while host names are being resolved; per-IP checks wait for it. */
   resolving: Promise<void> | null;
@@ -98,6 +98,10 @@ async function resolveAll(host: string): Promise<string[]> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+function overridesKey(overrides: ReadonlyMap<string, number>): string {
+  return JSON.stringify([...overrides]);
 }
 
 export class ConnectionQuotas {
@@ -166,26 +170,32 @@ export class ConnectionQuotas {
 
   private currentLimits(): ConnectionLimits {
     const limits = this.limits();
-    if (limits.perIpOverrides !== this.overrides.source) this.overrides = this.resolve(limits.perIpOverrides);
+    // Any dynamic broker config change makes a new map; only a different setting is resolved again.
+    if (overridesKey(limits.perIpOverrides) !== this.overrides.key) this.overrides = this.resolve(limits.perIpOverrides);
     return limits;
   }
 
   private resolve(source: ReadonlyMap<string, number>): ResolvedOverrides {
     const byIp = new Map<string, number>();
+    const literals = new Set<string>();
     const hosts: [string, number][] = [];
     for (const [host, limit] of source) {
       const ip = canonicalIp(host);
-      if (ip !== null) byIp.set(ip, limit);
-      else hosts.push([host, limit]);
+      if (ip === null) {
+        hosts.push([host, limit]);
+      } else {
+        byIp.set(ip, limit);
+        literals.add(ip);
+      }
     }
-    const resolved: ResolvedOverrides = { source, byIp, resolving: null };
+    const resolved: ResolvedOverrides = { key: overridesKey(source), byIp, resolving: null };
     if (hosts.length > 0) {
       resolved.resolving = Promise.all(hosts.map(async ([host, limit]) => {
         try {
           for (const address of await this.resolveHost(host)) {
             const ip = canonicalIp(address);
             // An address written out in the overrides is more specific than a name that resolves to it.
-            if (ip !== null && !source.has(ip)) byIp.set(ip, limit);
+            if (ip !== null && !literals.has(ip)) byIp.set(ip, limit);
           }
         } catch (err) {
           log.warn('cannot resolve a host of max.connections.per.ip.overrides; its override does not apply', { host, error: (err as Error).message });

@@ -139,6 +139,8 @@ test('per-IP limit: one connection too many is closed at once; an override by ad
   });
   const named = [await client(byName.port), await client(byName.port), await client(byName.port)];
   await until('three served', () => byName.served.length === 3);
+  // Another dynamic config change makes a new, equal map: not resolved again.
+  byName.limits = { ...byName.limits, perIpOverrides: new Map([['broker-host.test', 3]]) };
   assert.equal(await closedByServer(await client(byName.port)), true, 'the fourth is closed');
   assert.deepEqual(lookups, ['broker-host.test'], 'resolved once');
   for (const s of named) s.destroy();
