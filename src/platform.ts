@@ -8,6 +8,7 @@ import { Broker, type AdvertisedListener } from './broker/broker.js';
 import { HANDLERS } from './broker/handlers/index.js';
 import { RequestRouter } from './broker/router.js';
 import { KafkaServer } from './broker/server.js';
+import { connectionLimitsFrom } from './broker/connection-quotas.js';
 import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
 import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/group-coordinator.js';
 import { TransactionCoordinator, transactionCoordinatorConfigFrom } from './coordinator/transaction-coordinator.js';
@@ -80,7 +81,15 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
   void groupCoordinator.start();
   void transactionCoordinator.start();
 
-  const kafka = new KafkaServer(broker, router, config.int('socket.request.max.bytes'), config.long('connections.max.idle.ms'));
+  const kafka = new KafkaServer({
+    broker, router,
+    maxRequestBytes: config.int('socket.request.max.bytes'),
+    maxInFlightRequests: config.int('queued.max.requests'),
+    idleTimeoutMs: config.long('connections.max.idle.ms'),
+    // Dynamic: read from the config in effect at each accept.
+    connectionLimits: () => connectionLimitsFrom(store.brokerConfig),
+  });
+  store.onBrokerConfigChange(() => kafka.connectionLimitsChanged());
   let http: HttpServer | null = null;
   let registry: SchemaRegistry | null = null;
   try {

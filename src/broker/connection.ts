@@ -17,10 +17,22 @@ import type { SaslAuthenticator } from '../security/sasl/authenticator.js';
 
 const log = createLogger('connection');
 
-/** Stop reading from a client that has this many requests awaiting their responses. */
-const MAX_IN_FLIGHT = 128;
 /** Stop reading while this many response bytes wait for the client to take them. */
 const MAX_BUFFERED_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** What one connection may ask of the broker at a time. */
+export interface RequestLimits {
+  /** socket.request.max.bytes: the largest frame (a larger one closes the connection). */
+  maxRequestBytes: number;
+  /**
+   * queued.max.requests, per connection: with this many requests awaiting their
+   * responses the connection is not read (nor are frames already read handled)
+   * until one is answered. Kafka bounds the queue between its network and
+   * handler threads with it; requests here are handled as they arrive, so the
+   * connection is where a client's requests pile up.
+   */
+  maxInFlightRequests: number;
+}
 
 interface Slot {
   done: boolean;
@@ -50,6 +62,10 @@ export class Connection implements ConnectionInfo {
   private readonly slots: Slot[] = [];
   private paused = false;
   private draining = false;
+  /** Set while frames are handled, so that a response completing meanwhile does not recurse into more. */
+  private handlingFrames = false;
+  private readonly maxRequestBytes: number;
+  private readonly maxInFlightRequests: number;
   /** The largest frame accepted now: sasl.server.max.receive.size until a SASL client authenticates. */
   private frameLimit: number;
 
@@ -58,26 +74,28 @@ export class Connection implements ConnectionInfo {
     readonly listenerName: string,
     private readonly broker: Broker,
     private readonly router: RequestRouter,
-    private readonly maxRequestBytes: number,
+    limits: RequestLimits,
     private readonly onClose: (c: Connection) => void,
     /** Who the client is: from its TLS certificate, later from SASL; User:ANONYMOUS otherwise. */
     public principal: KafkaPrincipal = ANONYMOUS,
     /** Set on SASL listeners: requests wait for authentication, and sessions may expire. */
     readonly sasl: SaslAuthenticator | null = null,
   ) {
-    this.frameLimit = maxRequestBytes;
+    this.maxRequestBytes = limits.maxRequestBytes;
+    this.maxInFlightRequests = limits.maxInFlightRequests;
+    this.frameLimit = this.maxRequestBytes;
     if (sasl !== null) {
-      this.frameLimit = Math.min(maxRequestBytes, sasl.settings.maxReceiveBytes);
+      this.frameLimit = Math.min(this.maxRequestBytes, sasl.settings.maxReceiveBytes);
       sasl.onAuthenticated = (p) => {
         this.principal = p;
-        this.frameLimit = maxRequestBytes;
+        this.frameLimit = this.maxRequestBytes;
       };
     }
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.maybeResume());
+    socket.on('drain', () => this.updateReading());
     socket.on('error', (err) => log.debug('socket error', { connection: this.describe(), error: err }));
     socket.on('close', () => {
       this.closed = true;
@@ -112,19 +130,30 @@ export class Connection implements ConnectionInfo {
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.closed && this.buffered >= 4) {
-      const size = this.peekSize();
-      if (size < 0 || size > this.frameLimit) {
-        this.abort(this.frameLimit === this.maxRequestBytes
-          ? `request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`
-          : `frame of ${size} bytes before authentication exceeds sasl.server.max.receive.size (${this.frameLimit})`);
-        return;
+    this.handleFrames();
+  }
+
+  /** Handles the complete frames read so far, as many as queued.max.requests allows. */
+  private handleFrames(): void {
+    if (this.handlingFrames) return;
+    this.handlingFrames = true;
+    try {
+      while (!this.closed && !this.draining && this.slots.length < this.maxInFlightRequests && this.buffered >= 4) {
+        const size = this.peekSize();
+        if (size < 0 || size > this.frameLimit) {
+          this.abort(this.frameLimit === this.maxRequestBytes
+            ? `request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`
+            : `frame of ${size} bytes before authentication exceeds sasl.server.max.receive.size (${this.frameLimit})`);
+          return;
+        }
+        if (this.buffered < 4 + size) break;
+        const frame = this.take(4 + size).subarray(4);
+        this.handleFrame(frame);
       }
-      if (this.buffered < 4 + size) return;
-      const frame = this.take(4 + size).subarray(4);
-      this.handleFrame(frame);
+    } finally {
+      this.handlingFrames = false;
     }
-    this.maybePause();
+    this.updateReading();
   }
 
   private peekSize(): number {
@@ -308,7 +337,8 @@ export class Connection implements ConnectionInfo {
       if (this.slots.length === 0) this.socket.end();
       return;
     }
-    this.maybeResume();
+    // Answered requests make room: frames read while the connection was at its limit come next.
+    this.handleFrames();
   }
 
   /** Writes a response; read buffers it carries go back to their pool once the socket has them. */
@@ -320,17 +350,19 @@ export class Connection implements ConnectionInfo {
     else this.socket.write(frame[last]!, () => recycleResponseChunks(frame));
   }
 
-  private maybePause(): void {
-    if (this.paused || this.closed) return;
-    if (this.slots.length >= MAX_IN_FLIGHT || this.socket.writableLength >= MAX_BUFFERED_RESPONSE_BYTES) {
-      this.paused = true;
-      this.socket.pause();
-    }
-  }
-
-  private maybeResume(): void {
-    if (!this.paused || this.closed) return;
-    if (this.slots.length < MAX_IN_FLIGHT / 2 && this.socket.writableLength < MAX_BUFFERED_RESPONSE_BYTES / 2) {
+  /**
+   * Reads from the socket only while the client has fewer than queued.max.requests
+   * requests awaiting responses and takes its responses (which unblock both).
+   */
+  private updateReading(): void {
+    if (this.closed || this.draining) return;
+    const atLimit = this.slots.length >= this.maxInFlightRequests;
+    if (!this.paused) {
+      if (atLimit || this.socket.writableLength >= MAX_BUFFERED_RESPONSE_BYTES) {
+        this.paused = true;
+        this.socket.pause();
+      }
+    } else if (!atLimit && this.socket.writableLength < MAX_BUFFERED_RESPONSE_BYTES / 2) {
       this.paused = false;
       this.socket.resume();
     }

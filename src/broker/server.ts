@@ -1,6 +1,7 @@
 // The Kafka listeners: one TCP (or TLS) server per configured listener,
-// in-process connections for the platform's own services, and the set of
-// live connections so that shutdown can drain them.
+// in-process connections for the platform's own services, the connection
+// limits (connection-quotas.ts) and the set of live connections so that
+// shutdown can drain them.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -11,7 +12,8 @@ import { ANONYMOUS, INTERNAL_PRINCIPAL, userPrincipal, type KafkaPrincipal } fro
 import { subjectToRfc2253 } from '../security/ssl-principal-mapper.js';
 import { SaslAuthenticator } from '../security/sasl/authenticator.js';
 import type { Broker } from './broker.js';
-import { Connection } from './connection.js';
+import { Connection, type RequestLimits } from './connection.js';
+import { ConnectionQuotas, type ConnectionLimits } from './connection-quotas.js';
 import { InProcessStream } from './in-process.js';
 import type { RequestRouter } from './router.js';
 
@@ -32,27 +34,51 @@ export interface BoundListener extends ListenerSpec {
   server: Server;
 }
 
+export interface KafkaServerOptions extends RequestLimits {
+  broker: Broker;
+  router: RequestRouter;
+  /** connections.max.idle.ms: a connection with no bytes in or out for this long is closed (0: never). */
+  idleTimeoutMs: number;
+  /**
+   * max.connections and max.connections.per.ip(.overrides), read at every
+   * accept: they are dynamic broker configs, and a change applies to the next connection.
+   */
+  connectionLimits: () => ConnectionLimits;
+}
+
 export class KafkaServer {
   private readonly connections = new Set<Connection>();
   /** TLS sockets still in their handshake: not connections yet, but shutdown must not wait for them. */
   private readonly handshaking = new Set<Socket>();
   private readonly bound: BoundListener[] = [];
   private closing = false;
+  private readonly broker: Broker;
+  private readonly router: RequestRouter;
+  private readonly requestLimits: RequestLimits;
+  private readonly idleTimeoutMs: number;
+  private readonly quotas: ConnectionQuotas;
 
-  constructor(
-    private readonly broker: Broker,
-    private readonly router: RequestRouter,
-    private readonly maxRequestBytes: number,
-    /** connections.max.idle.ms: a connection with no bytes in or out for this long is closed. */
-    private readonly idleTimeoutMs = 600_000,
-  ) {}
+  constructor(options: KafkaServerOptions) {
+    this.broker = options.broker;
+    this.router = options.router;
+    this.requestLimits = { maxRequestBytes: options.maxRequestBytes, maxInFlightRequests: options.maxInFlightRequests };
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.quotas = new ConnectionQuotas(options.connectionLimits);
+  }
+
+  /** The dynamic connection limits changed: connections waiting for a slot may fit now. */
+  connectionLimitsChanged(): void {
+    this.quotas.limitsChanged();
+  }
 
   get listeners(): readonly BoundListener[] {
     return this.bound;
   }
 
   async listen(spec: ListenerSpec): Promise<BoundListener> {
-    const server = spec.security?.tls != null ? this.tlsServer(spec, spec.security) : createServer((socket) => this.accept(socket, spec, ANONYMOUS));
+    const server = spec.security?.tls != null
+      ? this.tlsServer(spec, spec.security)
+      : createServer((socket) => this.quotas.accept(socket, (admitted, release) => this.accept(admitted, spec, ANONYMOUS, release)));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
@@ -68,11 +94,16 @@ export class KafkaServer {
     return b;
   }
 
-  private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal): void {
+  /** Serves a socket that the connection limits admitted; `release` gives its slot back. */
+  private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal, release: () => void): void {
     const saslSettings = spec.security?.sasl ?? null;
     let describe = (): string => spec.name;
     const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe(), `/${socket.remoteAddress ?? ''}`);
-    const c = new Connection(socket, spec.name, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), principal, sasl);
+    const onClose = (closed: Connection): void => {
+      this.connections.delete(closed);
+      release();
+    };
+    const c = new Connection(socket, spec.name, this.broker, this.router, this.requestLimits, onClose, principal, sasl);
     describe = () => c.describe();
     this.connections.add(c);
     // As Kafka's Selector does: idle means no socket activity at all, so a client trickling a
@@ -104,7 +135,9 @@ export class KafkaServer {
         socket.destroy();
         return;
       }
-      this.accept(socket, spec, principal);
+      // Counted once the handshake is done (Kafka counts at accept): the handshake itself is bounded
+      // by its timeout, and holding a socket mid-handshake would need the TLS layer taken apart.
+      this.quotas.accept(socket, (admitted, release) => this.accept(admitted, spec, principal, release));
     });
     // Garbage instead of a ClientHello, an untrusted client certificate, a timeout: that socket is gone, the listener goes on.
     server.on('tlsClientError', (err, socket) => {
@@ -125,7 +158,8 @@ export class KafkaServer {
     if (!this.bound.some((b) => b.name === listenerName)) throw new Error(`no listener named ${listenerName}`);
     if (this.closing) throw new Error('the Kafka server is shutting down');
     const [clientEnd, brokerEnd] = InProcessStream.pair();
-    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.maxRequestBytes, (closed) => this.connections.delete(closed), INTERNAL_PRINCIPAL);
+    // Not counted against max.connections: the platform's own services must not be locked out by clients.
+    const c = new Connection(brokerEnd, listenerName, this.broker, this.router, this.requestLimits, (closed) => this.connections.delete(closed), INTERNAL_PRINCIPAL);
     this.connections.add(c);
     return clientEnd;
   }
@@ -134,6 +168,8 @@ export class KafkaServer {
   async close(graceMs = 2000): Promise<void> {
     this.closing = true;
     const closing = this.bound.map((b) => new Promise<void>((resolve) => b.server.close(() => resolve())));
+    // Before connections close and free their slots: nobody waiting is admitted any more.
+    this.quotas.close();
     for (const s of this.handshaking) s.destroy();
     for (const c of this.connections) c.end();
     const deadline = Date.now() + graceMs;

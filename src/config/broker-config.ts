@@ -212,6 +212,28 @@ function parseProtocolMap(text: string): Map<string, SecurityProtocol> {
   return map;
 }
 
+/**
+ * max.connections.per.ip.overrides: "host-or-ip:count,host-or-ip:count". As
+ * Kafka splits each entry at its last colon, an IPv6 address may be written
+ * bare (::1:10) or in brackets ([::1]:10); a later entry for a host wins.
+ */
+export function parseConnectionsPerIpOverrides(text: string): Map<string, number> {
+  const property = 'max.connections.per.ip.overrides';
+  const overrides = new Map<string, number>();
+  if (text.trim() === '') return overrides;
+  for (const entry of text.split(',').map((s) => s.trim())) {
+    const colon = entry.lastIndexOf(':');
+    let host = colon < 0 ? '' : entry.slice(0, colon).trim();
+    const count = colon < 0 ? '' : entry.slice(colon + 1).trim();
+    if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+    if (host === '' || !/^\d+$/.test(count) || Number(count) > 2147483647) {
+      throw new ConfigError(`Invalid value ${text} for configuration ${property}: '${entry}' is not host:count with a count from 0 to 2147483647 (for example 127.0.0.1:200,broker.example.com:50)`, property);
+    }
+    overrides.set(host.toLowerCase(), Number(count));
+  }
+  return overrides;
+}
+
 export class BrokerConfig {
   readonly nodeId: number;
   /** The one data directory (log.dirs, else log.dir), as given. */
@@ -222,6 +244,8 @@ export class BrokerConfig {
   readonly advertisedListeners: readonly Listener[];
   readonly httpHost: string;
   readonly httpPort: number;
+  /** max.connections.per.ip.overrides, parsed: host name or IP (lower case) -> limit. */
+  readonly maxConnectionsPerIpOverrides: ReadonlyMap<string, number>;
 
   /** @internal use loadBrokerConfig() or withDynamic(). */
   constructor(
@@ -242,6 +266,11 @@ export class BrokerConfig {
     this.httpHost = this.string('http.host');
     this.httpPort = this.int('http.port');
     this.checkConsumerGroupBounds();
+    this.maxConnectionsPerIpOverrides = parseConnectionsPerIpOverrides(this.string('max.connections.per.ip.overrides'));
+    // Kafka's rule (KafkaConfig): a zero default only makes sense with some addresses allowed.
+    if (this.int('max.connections.per.ip') === 0 && this.maxConnectionsPerIpOverrides.size === 0) {
+      throw new ConfigError('max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.', 'max.connections.per.ip');
+    }
   }
 
   /**

@@ -303,8 +303,9 @@ export class TransactionCoordinator {
     let m = this.txns.get(transactionalId);
     const isNew = m === undefined;
     if (m === undefined) {
-      const now = this.time.now();
-      m = new TxnMetadata(transactionalId, this.producerIds.next(), -1, timeoutMs, TxnState.Empty, new Map(), -1, now);
+      const producerId = this.producerIds.next();
+      if (producerId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      m = new TxnMetadata(transactionalId, producerId, -1, timeoutMs, TxnState.Empty, new Map(), -1, this.time.now());
       this.remember(m);
     }
     if (m.pending) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
@@ -325,9 +326,11 @@ export class TransactionCoordinator {
         break;
     }
     const exhausted = m.producerEpoch >= MAX_EPOCH;
+    const producerId = exhausted ? this.producerIds.next() : m.producerId;
+    if (producerId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     const next: TxnLogValue = {
       ...m.toValue(),
-      producerId: exhausted ? this.producerIds.next() : m.producerId,
+      producerId,
       producerEpoch: exhausted ? 0 : m.producerEpoch + 1,
       timeoutMs,
       state: TxnState.Empty,

@@ -5,7 +5,8 @@
 // HMAC-SHA-256 of each (a secret is 48 random bytes, so a slow password hash
 // would add nothing but latency to every authentication). Deleting a key or
 // its service account makes the next authentication with it fail, including
-// a KIP-368 re-authentication of a connection opened with it.
+// a KIP-368 re-authentication of a connection opened with it. A change the
+// metadata log cannot take throws MetadataWriteError and changes nothing.
 
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord, MetadataStore, ServiceAccountRecord } from '../storage/metadata-log.js';

@@ -109,7 +109,10 @@ export class Authorizer {
     return this.log.acls().filter((a) => filterMatches(filter, a));
   }
 
-  /** Adds bindings (an identical existing binding is kept, not duplicated). */
+  /**
+   * Adds bindings (an identical existing binding is kept, not duplicated).
+   * Throws MetadataWriteError, adding none, when the metadata log cannot take them.
+   */
   create(bindings: AclBinding[]): void {
     const existing = this.log.acls();
     const add: StoredAcl[] = [];
@@ -120,7 +123,10 @@ export class Authorizer {
     if (add.length > 0) this.log.alterAcls(add, []);
   }
 
-  /** Deletes what each filter matches; returns the deleted bindings per filter. */
+  /**
+   * Deletes what each filter matches; returns the deleted bindings per filter.
+   * Throws MetadataWriteError, deleting none, when the metadata log cannot take the change.
+   */
   delete(filters: AclBindingFilter[]): StoredAcl[][] {
     const acls = this.log.acls();
     const removed = new Set<string>();

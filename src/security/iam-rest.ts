@@ -5,7 +5,9 @@
 //   GET/POST          /iam/v2/api-keys            (GET filters by ?spec.owner=)
 //   GET/DELETE        /iam/v2/api-keys/{id}
 // A key's secret is in the answer to its creation only. Errors use Confluent
-// Cloud's body: {"errors":[{"status":"404","detail":"..."}]}. When super.users
+// Cloud's body: {"errors":[{"status":"404","detail":"..."}]}; a change the
+// metadata log cannot take (a full disk) is 503, nothing changed, worth a
+// retry once there is room. When super.users
 // is set and the port requires authentication, only super users may call these.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +15,7 @@ import type { ApiKeyView } from './api-keys.js';
 import { IamError, type ApiKeyStore } from './api-keys.js';
 import { principalToString } from './principal.js';
 import type { ServiceAccountRecord } from '../storage/metadata-log.js';
+import { MetadataWriteError } from '../storage/metadata-write-error.js';
 import { BodyError, readJsonObject } from '../http/body.js';
 import { requestPrincipal } from '../http/auth.js';
 import type { Route } from '../http/server.js';
@@ -98,6 +101,7 @@ export function iamRoute(store: ApiKeyStore, opts: IamRestOptions): Route {
       } catch (err) {
         if (err instanceof IamError || err instanceof BodyError) sendError(res, err.status, err.message);
         else if (err instanceof URIError) sendError(res, 400, 'Malformed id in the path');
+        else if (err instanceof MetadataWriteError) sendError(res, 503, err.message);
         else throw err;
       }
       return true;

@@ -61,7 +61,7 @@ export interface ScramCredentialStore {
   get(user: string, mechanism: ScramMechanismName): ScramCredential | undefined;
   /** Every user with at least one credential, with their mechanisms and iteration counts. */
   describe(): Map<string, { mechanism: ScramMechanismName; iterations: number }[]>;
-  /** Applies upserts and deletions at once, durably. */
+  /** Applies upserts and deletions at once, durably; throws MetadataWriteError, nothing applied, when they cannot be stored. */
   alter(changes: { upsert: { user: string; mechanism: ScramMechanismName; credential: ScramCredential }[]; remove: { user: string; mechanism: ScramMechanismName }[] }): void;
 }
 

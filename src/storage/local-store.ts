@@ -18,7 +18,8 @@ import { decompressionLimit, targetCodec } from '../protocol/records/compression
 import { createLogger } from '../observability/logger.js';
 import { LogManager } from './log-manager.js';
 import { validateRecords } from './log-validator.js';
-import { MetadataError, MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
+import { MetadataStore, randomUuid, type TopicRecord } from './metadata-log.js';
+import { metadataWriteFailure } from './metadata-write-error.js';
 import type { PartitionLog } from './partition-log.js';
 import type { ReadOptions, TopicPartition } from './types.js';
 
@@ -43,6 +44,7 @@ function topicInfo(t: TopicRecord): TopicInfo {
 export class LocalPartitionStore implements PartitionStore {
   /** The last pending creation or deletion per topic name (see serializedByName). */
   private readonly topicOps = new Map<string, Promise<void>>();
+  private readonly configListeners: ((config: BrokerConfig) => void)[] = [];
 
   private constructor(
     /** Replaced when dynamic broker configs change (AlterConfigs on a BROKER resource). */
@@ -74,6 +76,16 @@ export class LocalPartitionStore implements PartitionStore {
 
   get clusterId(): string {
     return this.metadata.clusterId;
+  }
+
+  /** The broker configuration in effect: the static configs with the dynamic ones on top. */
+  get brokerConfig(): BrokerConfig {
+    return this.config;
+  }
+
+  /** Calls `listener` after every change of the dynamic broker configs, for settings applied live. */
+  onBrokerConfigChange(listener: (config: BrokerConfig) => void): void {
+    this.configListeners.push(listener);
   }
 
   listTopics(): TopicInfo[] {
@@ -129,10 +141,8 @@ export class LocalPartitionStore implements PartitionStore {
     try {
       record = this.metadata.createTopic(req.name, req.partitions, req.configs);
     } catch (err) {
-      if (err instanceof MetadataError) throw err;
       // The metadata log could not be written (a full disk): nothing was created.
-      log.warn('could not write the metadata record of a new topic', { topic: req.name, error: err });
-      return failure(ErrorCode.KAFKA_STORAGE_ERROR, `Could not write the metadata of topic '${req.name}': ${err instanceof Error ? err.message : String(err)}`);
+      return metadataWriteFailure(err);
     }
     const logConfig = logConfigFor(this.config, record.configs);
     try {
@@ -162,7 +172,12 @@ export class LocalPartitionStore implements PartitionStore {
     const t = this.metadata.getTopic(name);
     if (t === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     // The metadata record goes first: once it is durable, the topic is gone even if we crash mid-delete.
-    this.metadata.deleteTopic(name);
+    try {
+      this.metadata.deleteTopic(name);
+    } catch (err) {
+      // Not written (a full disk): the topic and its logs stay as they were.
+      return metadataWriteFailure(err);
+    }
     await this.logs.deleteLogs(name);
     log.info('deleted topic', { topic: name, topicId: t.topicId });
     return { errorCode: ErrorCode.NONE, topic: topicInfo(t) };
@@ -329,18 +344,26 @@ export class LocalPartitionStore implements PartitionStore {
       const logConfig = logConfigFor(this.config, t.configs);
       const from = t.partitionCount;
       // The logs first: once the count is durable, clients may produce to the new partitions.
-      try {
-        for (let p = from; p < count; p++) await this.logs.createLog({ topic: name, partition: p }, logConfig);
-      } catch (err) {
-        // The count stays as it was; the logs opened for it are closed again (out of descriptors,
-        // keeping them would starve everything else).
-        log.warn('could not create the logs of new partitions', { topic: name, from, to: count, error: err });
+      // Whatever fails, the count stays as it was and the logs opened for it are removed again
+      // (out of descriptors, keeping them would starve everything else; a later retry creates them afresh).
+      const dropNewLogs = async (): Promise<void> => {
         for (let p = from; p < count; p++) {
           await this.logs.dropLog({ topic: name, partition: p }).catch((e: unknown) => log.warn('could not remove a partition log', { topic: name, partition: p, error: e }));
         }
+      };
+      try {
+        for (let p = from; p < count; p++) await this.logs.createLog({ topic: name, partition: p }, logConfig);
+      } catch (err) {
+        log.warn('could not create the logs of new partitions', { topic: name, from, to: count, error: err });
+        await dropNewLogs();
         return failure(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the logs of the new partitions of '${name}': ${err instanceof Error ? err.message : String(err)}`);
       }
-      this.metadata.setPartitionCount(name, count);
+      try {
+        this.metadata.setPartitionCount(name, count);
+      } catch (err) {
+        await dropNewLogs();
+        return metadataWriteFailure(err);
+      }
       log.info('added partitions', { topic: name, from, to: count });
       return { errorCode: ErrorCode.NONE };
     };
@@ -367,7 +390,12 @@ export class LocalPartitionStore implements PartitionStore {
     const invalid = validateTopicConfigs(configs);
     if (invalid !== null) return failure(ErrorCode.INVALID_CONFIG, invalid.message);
     if (validateOnly) return { errorCode: ErrorCode.NONE };
-    this.metadata.setTopicConfigs(name, configs);
+    try {
+      this.metadata.setTopicConfigs(name, configs);
+    } catch (err) {
+      // Not written: the logs keep the configs they have.
+      return metadataWriteFailure(err);
+    }
     const logConfig = logConfigFor(this.config, configs);
     for (let p = 0; p < t.partitionCount; p++) this.partitionLog({ topic: name, partition: p })?.updateConfig(logConfig);
     log.info('altered topic configs', { topic: name, configs });
@@ -395,7 +423,12 @@ export class LocalPartitionStore implements PartitionStore {
     if (validateOnly) return { errorCode: ErrorCode.NONE };
     const stored: Record<string, string> = { ...configs.perBroker };
     for (const [k, v] of Object.entries(configs.clusterDefaults)) stored[CLUSTER_DEFAULT_PREFIX + k] = v;
-    this.metadata.setBrokerConfigs(stored);
+    try {
+      this.metadata.setBrokerConfigs(stored);
+    } catch (err) {
+      // Not written: the broker keeps the configs it runs with.
+      return metadataWriteFailure(err);
+    }
     this.config = next;
     // Topic defaults come from the broker's log.* configs: every log takes the new values at once.
     for (const t of this.metadata.listTopics()) {
@@ -403,6 +436,7 @@ export class LocalPartitionStore implements PartitionStore {
       for (let p = 0; p < t.partitionCount; p++) this.partitionLog({ topic: t.name, partition: p })?.updateConfig(logConfig);
     }
     log.info('altered dynamic broker configs', { perBroker: configs.perBroker, clusterDefaults: configs.clusterDefaults });
+    for (const listener of this.configListeners) listener(next);
     return { errorCode: ErrorCode.NONE };
   }
 

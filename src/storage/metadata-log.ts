@@ -9,11 +9,16 @@
 // handle them in apply(), and emit the live ones from snapshotRecords().
 // Records of a type this version does not know are kept verbatim across
 // compactions, so an older binary never drops a newer one's state.
+//
+// A record that cannot be written (full disk, I/O error) is cut back off the
+// file and not applied; the change method throws MetadataWriteError, which
+// callers answer as KAFKA_STORAGE_ERROR (metadata-write-error.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32c } from '../protocol/records/crc32c.js';
 import { createLogger } from '../observability/logger.js';
+import { MetadataWriteError } from './metadata-write-error.js';
 
 const log = createLogger('metadata');
 
@@ -187,7 +192,7 @@ export class MetadataStore {
     fs.rmSync(`${store.path}.tmp`, { force: true });
     store.replay();
     if (store._clusterId === '') store.append({ type: 'cluster', clusterId: randomUuid() });
-    if (store.recordCount > 2 * store.liveRecordCount() + 64) store.compact();
+    if (store.recordCount > 2 * store.liveRecordCount() + 64) store.compactIfPossible();
     return store;
   }
 
@@ -337,7 +342,10 @@ export class MetadataStore {
     if (this.closed) throw new Error('metadata store is closed');
   }
 
-  /** Appends one record durably (write + fdatasync), then applies it. */
+  /**
+   * Appends one record durably (write + fdatasync), then applies it. Throws
+   * MetadataWriteError, with nothing applied, when the write or the sync fails.
+   */
   private append(record: MetadataRecord): void {
     this.ensureOpen();
     const buf = frame(record);
@@ -346,17 +354,34 @@ export class MetadataStore {
       while (done < buf.length) done += fs.writeSync(this.fd, buf, done, buf.length - done, this.size + done);
       fs.fdatasyncSync(this.fd);
     } catch (e) {
+      // Cut off what reached the file: a restart must not replay a record the caller was told
+      // failed, and the next record goes where this one started.
       try {
         fs.ftruncateSync(this.fd, this.size);
-      } catch {
-        // Report the original error.
+      } catch (truncateError) {
+        // The next append overwrites the same bytes; only a restart before it could replay them.
+        log.error('could not cut a failed record off the metadata log', { file: this.path, error: truncateError });
       }
-      throw e;
+      log.warn('could not write a metadata record; nothing was changed', { type: record.type, error: e });
+      throw new MetadataWriteError(e);
     }
     this.size += buf.length;
     this.recordCount++;
     this.apply(record);
-    if (this.size > COMPACT_MIN_BYTES && this.recordCount > 2 * this.liveRecordCount()) this.compact();
+    if (this.size > COMPACT_MIN_BYTES && this.recordCount > 2 * this.liveRecordCount()) this.compactIfPossible();
+  }
+
+  /**
+   * Compaction only saves space: when it cannot be done (no room for the
+   * snapshot) the log stays as it is and is still correct, so neither the
+   * record just written nor a start on a full disk may fail because of it.
+   */
+  private compactIfPossible(): void {
+    try {
+      this.compact();
+    } catch (err) {
+      log.warn('could not compact the metadata log; keeping it as it is', { file: this.path, error: err });
+    }
   }
 
   /** Rewrites the log as a snapshot of the live state: temp file, fsync, rename, fsync dir. */
@@ -365,13 +390,19 @@ export class MetadataStore {
     const records = this.snapshotRecords();
     const buf = Buffer.concat(records.map(frame));
     const tmp = `${this.path}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
     try {
-      let done = 0;
-      while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, done);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        let done = 0;
+        while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, done);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      // A half-written snapshot holds space a full disk needs back.
+      fs.rmSync(tmp, { force: true });
+      throw err;
     }
     fs.renameSync(tmp, this.path);
     fsyncDir(path.dirname(this.path));

@@ -52,7 +52,7 @@ test('fetch records borrowed from the read pool are written uncopied and recycle
     },
   });
   const socket = new FakeSocket();
-  const conn = new Connection(socket as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([fetch]), 1 << 20, () => {});
+  const conn = new Connection(socket as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([fetch]), { maxRequestBytes: 1 << 20, maxInFlightRequests: 500 }, () => {});
   assert.ok(conn.id > 0);
 
   const version = 12;
@@ -94,7 +94,7 @@ test('a response of scratch bytes only is written without a completion callback'
     handle: () => ({ throttleTimeMs: 0, errorCode: 0, sessionId: 7, responses: [] }),
   });
   const socket = new FakeSocket();
-  new Connection(socket as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([fetch]), 1 << 20, () => {});
+  new Connection(socket as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([fetch]), { maxRequestBytes: 1 << 20, maxInFlightRequests: 500 }, () => {});
   const frame = encodeRequestFrame(ApiKey.Fetch, 12, 9, 'test', (w) => API_BY_KEY.get(ApiKey.Fetch)!.request.encode(w, 12, {
     replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [],
   } as never));

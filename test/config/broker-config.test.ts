@@ -320,3 +320,32 @@ test('group.consumer.migration.policy: Kafka\'s four values, any case', () => {
   assert.equal(loadBrokerConfig({ overrides: ['group.consumer.migration.policy=DOWNGRADE'] }).string('group.consumer.migration.policy'), 'DOWNGRADE');
   configError(() => loadBrokerConfig({ overrides: ['group.consumer.migration.policy=sideways'] }), /Invalid value sideways for configuration group\.consumer\.migration\.policy/);
 });
+
+test('max.connections.per.ip.overrides: host:count entries (IPv6 bare or bracketed, names lower-cased); bad entries are a ConfigError naming the entry', () => {
+  const overrides = (text: string) => loadBrokerConfig({ overrides: [`max.connections.per.ip.overrides=${text}`] }).maxConnectionsPerIpOverrides;
+  assert.deepEqual([...overrides('')], []);
+  assert.deepEqual([...overrides('127.0.0.1:200, Broker.Example.com:50,::1:7,[fe80::1]:0')],
+    [['127.0.0.1', 200], ['broker.example.com', 50], ['::1', 7], ['fe80::1', 0]]);
+  for (const bad of ['127.0.0.1', '127.0.0.1:', ':5', '127.0.0.1:-1', '127.0.0.1:x', 'a:1,,b:2', 'a:2147483648']) {
+    configError(() => overrides(bad), /^Invalid value .* for configuration max\.connections\.per\.ip\.overrides: '.*' is not host:count/, 'max.connections.per.ip.overrides');
+  }
+  // Also when it arrives as a dynamic config.
+  const base = loadBrokerConfig();
+  configError(() => base.withDynamic({}, { 'max.connections.per.ip.overrides': 'localhost=5' }), /'localhost=5' is not host:count/);
+  assert.equal(base.withDynamic({}, { 'max.connections.per.ip.overrides': 'localhost:5' }).maxConnectionsPerIpOverrides.get('localhost'), 5);
+});
+
+test('max.connections.per.ip=0 needs overrides (as Kafka requires); the connection limits are dynamic cluster-wide configs', () => {
+  configError(() => loadBrokerConfig({ overrides: ['max.connections.per.ip=0'] }), /max\.connections\.per\.ip can be set to zero only if max\.connections\.per\.ip\.overrides property is set/, 'max.connections.per.ip');
+  assert.equal(loadBrokerConfig({ overrides: ['max.connections.per.ip=0', 'max.connections.per.ip.overrides=10.0.0.1:5'] }).int('max.connections.per.ip'), 0);
+  for (const name of ['max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides']) {
+    const d = BROKER_CONFIG_DEFINITIONS.find((x) => x.name === name)!;
+    assert.equal(d.dynamic, 'cluster-wide', name);
+    assert.equal(d.implemented, true, name);
+  }
+  const d = BROKER_CONFIG_DEFINITIONS.find((x) => x.name === 'queued.max.requests')!;
+  assert.deepEqual([d.dynamic, d.implemented, d.default], ['read-only', true, '500']);
+  assert.equal(BROKER_CONFIG_DEFINITIONS.find((x) => x.name === 'queued.max.request.bytes')!.implemented, false);
+  // Set at the cluster default level, as kafka-configs --entity-default does.
+  assert.equal(loadBrokerConfig().withDynamic({}, { 'max.connections': '3' }).int('max.connections'), 3);
+});

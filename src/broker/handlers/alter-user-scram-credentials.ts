@@ -2,7 +2,9 @@
 // --add-config 'SCRAM-SHA-256=[password=...]' --entity-type users` sends. The
 // client salts and hashes; the broker keeps StoredKey/ServerKey in the
 // metadata log. One result per user: the first problem with any of that
-// user's changes fails all of them, as in Kafka's ScramControlManager.
+// user's changes fails all of them, as in Kafka's ScramControlManager. When
+// the metadata log cannot take the changes, every user whose changes were
+// valid gets KAFKA_STORAGE_ERROR and nothing is changed.
 
 import {
   ApiKey, ErrorCode,
@@ -15,6 +17,7 @@ import {
 import { defineHandler } from '../api-handler.js';
 import { AclOperation } from '../../security/acl.js';
 import { clusterAuthorized } from '../../security/request-authorization.js';
+import { metadataWriteFailure } from '../../storage/metadata-write-error.js';
 
 interface UserChanges {
   error: { code: ErrorCode; message: string } | null;
@@ -74,7 +77,14 @@ export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCred
       c.upsert.push({ user: u.name, mechanism, credential: credentialFromSaltedPassword(alg, Buffer.from(u.saltedPassword), Buffer.from(u.salt), u.iterations) });
     }
     const accepted = [...byUser.values()].filter((c) => c.error === null);
-    if (accepted.length > 0) store.alter({ upsert: accepted.flatMap((c) => c.upsert), remove: accepted.flatMap((c) => c.remove) });
+    if (accepted.length > 0) {
+      try {
+        store.alter({ upsert: accepted.flatMap((c) => c.upsert), remove: accepted.flatMap((c) => c.remove) });
+      } catch (err) {
+        const failed = metadataWriteFailure(err);
+        for (const c of accepted) c.error = { code: failed.errorCode, message: failed.errorMessage };
+      }
+    }
     return {
       throttleTimeMs: 0,
       results: [...byUser].map(([user, c]) => ({ user, errorCode: c.error?.code ?? ErrorCode.NONE, errorMessage: c.error?.message ?? null })),

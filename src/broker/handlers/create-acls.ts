@@ -1,12 +1,14 @@
 // CreateAcls, v0-3 (v1+ carries the pattern type, KIP-290). One result per
 // creation, in order; an invalid binding gets INVALID_REQUEST with Kafka's
-// reason, the valid ones are stored together. Without an authorizer
+// reason, the valid ones are stored together (when the metadata log cannot
+// take them, each gets KAFKA_STORAGE_ERROR and none is added). Without an authorizer
 // (authorizer.class.name unset) every creation gets SECURITY_DISABLED; without
 // ALTER on the cluster, CLUSTER_AUTHORIZATION_FAILED.
 
 import { ApiKey, ErrorCode, type CreateAclsRequest, type CreateAclsResponseInput } from '../../protocol/generated/index.js';
 import { AclOperation, validateNewAcl, type AclBinding } from '../../security/acl.js';
 import { clusterAuthorized } from '../../security/request-authorization.js';
+import { metadataWriteFailure } from '../../storage/metadata-write-error.js';
 import { defineHandler } from '../api-handler.js';
 
 export const NO_AUTHORIZER = 'No Authorizer is configured.';
@@ -35,7 +37,12 @@ export const createAclsHandler = defineHandler<CreateAclsRequest, CreateAclsResp
       valid.push(binding);
       return { errorCode: ErrorCode.NONE, errorMessage: null };
     });
-    authorizer.create(valid);
+    try {
+      authorizer.create(valid);
+    } catch (err) {
+      const failed = metadataWriteFailure(err);
+      return { throttleTimeMs: 0, results: results.map((r) => (r.errorCode === ErrorCode.NONE ? failed : r)) };
+    }
     return { throttleTimeMs: 0, results };
   },
 });

@@ -1,11 +1,13 @@
 // DeleteAcls, v0-3: per filter, the bindings it matched and removed (all
-// filters' deletions are stored together). SECURITY_DISABLED without an
+// filters' deletions are stored together; when the metadata log cannot take
+// them, each valid filter gets KAFKA_STORAGE_ERROR and nothing is removed). SECURITY_DISABLED without an
 // authorizer; CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster; an
 // invalid filter gets INVALID_REQUEST.
 
 import { ApiKey, ErrorCode, type DeleteAclsRequest, type DeleteAclsResponseInput } from '../../protocol/generated/index.js';
 import { AclOperation, validateFilter, type AclBindingFilter } from '../../security/acl.js';
 import { clusterAuthorized } from '../../security/request-authorization.js';
+import { metadataWriteFailure, type StorageFailure } from '../../storage/metadata-write-error.js';
 import { defineHandler } from '../api-handler.js';
 import { NO_AUTHORIZER } from './create-acls.js';
 
@@ -29,12 +31,19 @@ export const deleteAclsHandler = defineHandler<DeleteAclsRequest, DeleteAclsResp
       return validateFilter(filter) ?? filter;
     });
     const valid = filters.filter((f): f is AclBindingFilter => typeof f !== 'string');
-    const deleted = authorizer.delete(valid);
+    let deleted: ReturnType<typeof authorizer.delete> = [];
+    let failed: StorageFailure | null = null;
+    try {
+      deleted = authorizer.delete(valid);
+    } catch (err) {
+      failed = metadataWriteFailure(err);
+    }
     let next = 0;
     return {
       throttleTimeMs: 0,
       filterResults: filters.map((f) => {
         if (typeof f === 'string') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: f, matchingAcls: [] };
+        if (failed !== null) return { ...failed, matchingAcls: [] };
         const matched = deleted[next++] ?? [];
         return {
           errorCode: ErrorCode.NONE, errorMessage: null,

@@ -23,7 +23,10 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
       : (clusterAuthorized(ctx, AclOperation.IDEMPOTENT_WRITE) || authorizeAnyOfType(ctx, AclOperation.WRITE, ResourceType.TOPIC) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     if (refused !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: refused, producerId: -1, producerEpoch: -1 };
     if (req.transactionalId === null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.producerIds.next(), producerEpoch: 0 };
+      const producerId = ctx.broker.producerIds.next();
+      // No durable block of ids (a full disk): retriable, as Kafka answers while its ProducerIdManager has no block.
+      if (producerId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1, producerEpoch: -1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
     }
     const r = await ctx.broker.transactionCoordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, {
       producerId: req.producerId, producerEpoch: req.producerEpoch,
