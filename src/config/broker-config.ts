@@ -62,6 +62,8 @@ const DEFINITIONS = new Map<string, ConfigDefinition>(BROKER_CONFIG_DEFINITIONS.
 const LISTENER_PREFIX = /^listener\.name\.([^.]+)\.(.+)$/;
 /** listener.name.<listener>.<mechanism>.{sasl.jaas.config,connections.max.reauth.ms}: Kafka's per-listener, per-mechanism settings. */
 const LISTENER_MECHANISM_CONFIG = /^(plain|scram-sha-256|scram-sha-512|oauthbearer)\.(sasl\.jaas\.config|connections\.max\.reauth\.ms)$/;
+/** The properties read per listener (security/listener-security.ts): other listener.name.<l>.* overrides are accepted but not applied. */
+const LISTENER_SCOPED = /^(ssl\.|sasl\.|connections\.max\.reauth\.ms$)/;
 const SENSITIVE_SUFFIX = /(password|jaas\.config|keystore\.key|certificate\.chain|truststore\.certificates|secret\.key)$/;
 
 /** The definition of a broker property, including `listener.name.<listener>.<config>` overrides. */
@@ -73,7 +75,9 @@ export function brokerConfigDefinition(name: string): ConfigDefinition | undefin
   const base = DEFINITIONS.get(m[2] as string);
   const type = base?.type ?? (SENSITIVE_SUFFIX.test(m[2] as string) ? 'password' : 'string');
   return {
-    name, type, default: null, dynamic: 'per-broker', implemented: base?.implemented ?? LISTENER_MECHANISM_CONFIG.test(m[2] as string),
+    name, type, default: null, dynamic: 'per-broker', implemented: base !== undefined
+      ? base.implemented && LISTENER_SCOPED.test(m[2] as string)
+      : LISTENER_MECHANISM_CONFIG.test(m[2] as string),
     doc: `Override of ${m[2]} for listener ${m[1]}.`,
     ...(base?.validator !== undefined ? { validator: base.validator } : {}),
   };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { BROKER_CONFIG_DEFINITIONS, ConfigError, loadBrokerConfig } from '../../src/config/broker-config.js';
+import { BROKER_CONFIG_DEFINITIONS, ConfigError, brokerConfigDefinition, loadBrokerConfig } from '../../src/config/broker-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tributary-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,6 +176,16 @@ test('listener.name.<listener>.* overrides are accepted', () => {
   const jaas = c.describe().find((e) => e.name === 'listener.name.sasl_ssl.plain.sasl.jaas.config');
   assert.equal(jaas?.isSensitive, true);
   assert.equal(jaas?.value, null);
+});
+
+test('a listener override counts as implemented only where the listener reads it (security settings)', () => {
+  assert.equal(brokerConfigDefinition('listener.name.external.ssl.keystore.location')?.implemented, true);
+  assert.equal(brokerConfigDefinition('listener.name.external.sasl.enabled.mechanisms')?.implemented, true);
+  assert.equal(brokerConfigDefinition('listener.name.external.scram-sha-512.sasl.jaas.config')?.implemented, true);
+  assert.equal(brokerConfigDefinition('listener.name.external.connections.max.reauth.ms')?.implemented, true);
+  // Implemented broker-wide, but no per-listener limit is applied.
+  assert.equal(brokerConfigDefinition('max.connections')?.implemented, true);
+  assert.equal(brokerConfigDefinition('listener.name.external.max.connections')?.implemented, false);
 });
 
 test('bad values name the property and the value', () => {
