@@ -22,7 +22,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Two cores: two test files at a time; integration tests start their own brokers.
+// Pooled buffers are overwritten when handed back (src/protocol/read-buffers.ts), so a test that
+// reads bytes somebody kept a view of after hand-back sees garbage instead of passing by luck.
+const env = { ...process.env, TRIBUTARY_POISON_POOLED_BUFFERS: process.env.TRIBUTARY_POISON_POOLED_BUFFERS ?? '1' };
 const result = spawnSync(process.execPath,
   ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' });
+  { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

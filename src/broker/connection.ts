@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { API_BY_KEY, ApiKey, ApiVersionsResponseMessage, ErrorCode } from '../protocol/generated/index.js';
 import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../protocol/headers.js';
-import { recycleResponseChunks } from '../protocol/read-buffers.js';
+import { MIN_POOLED_BYTES, acquireReadBuffer, recycleResponseChunks, releaseReadBuffer } from '../protocol/read-buffers.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { createLogger } from '../observability/logger.js';
@@ -147,8 +147,13 @@ export class Connection implements ConnectionInfo {
           return;
         }
         if (this.buffered < 4 + size) break;
-        const frame = this.take(4 + size).subarray(4);
-        this.handleFrame(frame);
+        // A Produce frame that spans socket reads is copied into a pooled buffer, handed back once
+        // its response is complete (see handleFrame); other frames get one of their own, since their
+        // handlers may keep views of the request (JoinGroup metadata, SyncGroup assignments...).
+        const pooled = this.chunks[0]!.length < 4 + size && size >= MIN_POOLED_BYTES && this.sasl?.rawTokens !== true
+          && this.peekApiKey() === ApiKey.Produce;
+        const whole = this.take(4 + size, pooled);
+        this.handleFrame(whole.subarray(4), pooled ? whole : null);
       }
     } finally {
       this.handlingFrames = false;
@@ -163,8 +168,15 @@ export class Connection implements ConnectionInfo {
     return head.readInt32BE(0);
   }
 
-  /** Removes n bytes from the front of the input; copies only when they span chunks. */
-  private take(n: number): Buffer {
+  /** The api key of the frame at the front of the input (its size is known to be there). */
+  private peekApiKey(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 6) return first.readInt16BE(4);
+    return Buffer.concat(this.chunks, Math.min(this.buffered, 8)).readInt16BE(4);
+  }
+
+  /** Removes n bytes from the front of the input; copies only when they span chunks (into a pooled buffer if asked). */
+  private take(n: number, pooled = false): Buffer {
     const first = this.chunks[0]!;
     let out: Buffer;
     if (first.length >= n) {
@@ -172,7 +184,7 @@ export class Connection implements ConnectionInfo {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      out = Buffer.allocUnsafe(n);
+      out = pooled ? acquireReadBuffer(n) : Buffer.allocUnsafe(n);
       let filled = 0;
       while (filled < n) {
         const c = this.chunks[0]!;
@@ -192,7 +204,14 @@ export class Connection implements ConnectionInfo {
     return out;
   }
 
-  private handleFrame(frame: Buffer): void {
+  /**
+   * Decodes and dispatches one request. `pooled` is the frame's pooled buffer, if it has one: it goes
+   * back to the pool when the handler's response is complete. The rule that makes that safe: the
+   * Produce handler and the storage under it keep no view of a request's bytes once it has been
+   * answered (the log writes them with pwrite; producer state keeps numbers). The test suite runs
+   * with TRIBUTARY_POISON_POOLED_BUFFERS=1, which overwrites returned buffers, to catch a view kept.
+   */
+  private handleFrame(frame: Buffer, pooled: Buffer | null = null): void {
     if (this.sasl !== null && this.sasl.rawTokens) {
       this.handleRawSaslToken(frame, this.sasl);
       return;
@@ -245,11 +264,16 @@ export class Connection implements ConnectionInfo {
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.complete(slot, header, value),
+        (value) => {
+          this.complete(slot, header, value);
+          if (pooled !== null) releaseReadBuffer(pooled);
+        },
+        // A failed handler may still hold its request: the buffer is left to the garbage collector.
         (err: unknown) => this.failHandler(api.name, err),
       );
     } else {
       this.complete(slot, header, result);
+      if (pooled !== null) releaseReadBuffer(pooled);
     }
   }
 

@@ -1,4 +1,5 @@
-// Reusable buffers for bytes read from disk that go out in a response (Fetch).
+// Reusable buffers for bytes read from disk that go out in a response (Fetch),
+// and for Produce request frames that span socket reads (broker/connection.ts).
 //
 // A fresh 1 MiB buffer per partition read costs page faults and, through V8's
 // accounting of external memory, a full GC every few dozen MiB read: measured
@@ -26,6 +27,9 @@ export const MIN_POOLED_BYTES = 4 * 1024;
 export const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 /** At most this many bytes of idle buffers are kept for reuse. */
 export const MAX_IDLE_BYTES = 64 * 1024 * 1024;
+
+/** Overwrite every buffer handed back (TRIBUTARY_POISON_POOLED_BUFFERS=1): a debugging aid, like an allocator's junk fill. */
+const POISON = process.env['TRIBUTARY_POISON_POOLED_BUFFERS'] === '1';
 
 /** Idle buffers by size class (a power of two). */
 const idle = new Map<number, ArrayBuffer[]>();
@@ -88,6 +92,9 @@ function giveBack(view: Buffer): void {
   const ab = view.buffer as ArrayBuffer;
   if (ab.byteLength < MIN_POOLED_BYTES || !lent.delete(ab)) return;
   stats.returned++;
+  // A view kept past its hand-back would now read whatever the buffer holds next; poisoned, it reads
+  // as garbage at once (the test suite sets this, so a byte-for-byte check fails where one is kept).
+  if (POISON) new Uint8Array(ab).fill(0xdb);
   const cls = ab.byteLength;
   if (idleBytes + cls > MAX_IDLE_BYTES) return;
   let list = idle.get(cls);

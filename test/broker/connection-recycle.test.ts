@@ -2,7 +2,6 @@
 // has written them, and go out uncopied: the connection is driven through a
 // fake socket that holds write callbacks until the test releases them.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { defineHandler } from '../../src/broker/api-handler.js';
@@ -13,27 +12,8 @@ import { API_BY_KEY, ApiKey, type FetchRequest, type FetchResponseInput } from '
 import { decodeResponseHeader } from '../../src/protocol/headers.js';
 import { acquireReadBuffer, idleReadBufferBytes } from '../../src/protocol/read-buffers.js';
 import { Reader } from '../../src/protocol/reader.js';
+import { FakeSocket } from '../helpers/fake-socket.js';
 import { encodeRequestFrame } from '../helpers/wire-client.js';
-
-class FakeSocket extends EventEmitter {
-  readonly written: Buffer[] = [];
-  readonly callbacks: (() => void)[] = [];
-  remoteAddress = '127.0.0.1';
-  remotePort = 5555;
-  writableLength = 0;
-  setNoDelay(): this { return this; }
-  cork(): void {}
-  uncork(): void {}
-  pause(): this { return this; }
-  resume(): this { return this; }
-  end(): this { return this; }
-  destroy(): this { return this; }
-  write(chunk: Buffer, cb?: () => void): boolean {
-    this.written.push(chunk);
-    if (cb !== undefined) this.callbacks.push(cb);
-    return true;
-  }
-}
 
 const RECORDS = 100_000;
 
