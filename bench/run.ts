@@ -7,7 +7,7 @@
 //   --latency-rate N        records/s for (d) instead of 50% of Kafka's (a)
 //   --profile / --no-profile    CPU-profile Tributary under (a) and (d) (default: on for full, off for quick)
 //   --profile-only          only the profiles (needs --latency-rate, or runs (a) on Kafka first)
-//   --no-build              do not run `tsc -p tsconfig.json` first
+//   --no-build              do not run `tsc -p tsconfig.json` and tools/bundle.mjs first
 //   --records-a N, --records-b N, --latency-seconds S, --cold-starts N   override the sizes
 //   --out NAME              results file stem (default <date>-<host>[-quick])
 //   --tree DIR              run Tributary from another copy of the build (bin/, dist/, node_modules/; see bench/snapshot.sh)
@@ -295,13 +295,15 @@ async function main(): Promise<void> {
   say(`bench (${o.quick ? 'quick' : 'full'}): load averages ${loadBefore.map((x) => x.toFixed(2)).join(' ')}; logs in ${relative(repo, logDir)}`);
 
   if (o.build && o.tree === null && o.systems.includes('tributary')) {
-    say('building Tributary (tsc -p tsconfig.json)');
+    say('building Tributary (tsc -p tsconfig.json, then tools/bundle.mjs)');
     try {
       await runToEnd(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: repo });
     } catch (err) {
       // tsc still emits; another engineer's in-progress file should not stop a benchmark.
       say(`tsc reported errors (dist/ was still written): ${(err as Error).message.split('\n').slice(1, 4).join(' | ')}`);
     }
+    // bin/tributary.js runs the bundle only when it is newer than dist/src: without this, the old modules.
+    await runToEnd(process.execPath, [join(repo, 'tools', 'bundle.mjs')], { cwd: repo });
   }
 
   const kafka = new KafkaSystem(repo);

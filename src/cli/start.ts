@@ -60,9 +60,9 @@ export function describeStartError(err: unknown): string {
 }
 
 async function loadPlatform(): Promise<StartPlatform> {
-  // Loaded lazily so help and config errors never load the platform.
-  const specifier = '../platform.js';
-  const mod = (await import(specifier)) as { startPlatform?: StartPlatform };
+  // Loaded lazily so help and config errors never load the platform (a literal specifier, so
+  // that tools/bundle.mjs takes the platform into the bundle).
+  const mod = (await import('../platform.js')) as { startPlatform?: StartPlatform };
   if (typeof mod.startPlatform !== 'function') throw new Error('src/platform.ts does not export startPlatform');
   return mod.startPlatform;
 }

@@ -43,6 +43,8 @@ export interface StartBrokerOptions {
   /** How long to wait for the ready line (default 20 s). */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** The script to run (default bin/tributary.js), e.g. a bundle built by the test. */
+  cli?: string;
 }
 
 const READY = /Tributary ready: /;
@@ -85,7 +87,7 @@ export async function startBrokerProcess(opts: StartBrokerOptions = {}): Promise
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-test-'));
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const cli = resolve(root, 'bin', 'tributary.js');
+  const cli = opts.cli ?? resolve(root, 'bin', 'tributary.js');
   const args = [cli, 'start', '--data-dir', dataDir, '--kafka-port', '0', '--http-port', '0', ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: root,
