@@ -204,7 +204,7 @@ public final class BenchClient {
         long wait;
         while ((wait = due - System.nanoTime()) > 0) {
           if (wait > 200_000) LockSupport.parkNanos(wait - 100_000);
-          else Thread.onSpinWait();
+          else Thread.yield();
         }
         byte[] value = filler.clone();
         ByteBuffer.wrap(value).putLong(0, due).putLong(8, i);
