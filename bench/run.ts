@@ -10,6 +10,7 @@
 //   --no-build              do not run `tsc -p tsconfig.json` and tools/bundle.mjs first
 //   --records-a N, --records-b N, --latency-seconds S, --cold-starts N   override the sizes
 //   --out NAME              results file stem (default <date>-<host>[-quick])
+//   --note TEXT             what else ran on the machine during the run (goes into the report)
 //   --tree DIR              run Tributary from another copy of the build (bin/, dist/, node_modules/; see bench/snapshot.sh)
 //   --render FILE.json      only rewrite FILE.md from FILE.json (after editing bench/OPTIMISATIONS.md)
 import { execFileSync } from 'node:child_process';
@@ -45,6 +46,8 @@ interface Options {
   idleSettleMs: number;
   out: string | null;
   tree: string | null;
+  /** What else ran on the machine during the run, for the report (default: a neutral line). */
+  note: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -64,6 +67,7 @@ function parseArgs(argv: string[]): Options {
     idleSettleMs: quick ? 3000 : 5000,
     out: null,
     tree: null,
+    note: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -88,6 +92,7 @@ function parseArgs(argv: string[]): Options {
       case '--no-profile': o.profile = false; break;
       case '--profile-only': o.profileOnly = true; o.profile = true; break;
       case '--no-build': o.build = false; break;
+      case '--note': o.note = value(); break;
       case '--records-a': o.recordsA = Math.floor(num()); break;
       case '--records-b': o.recordsB = Math.floor(num()); break;
       case '--latency-seconds': o.latencySeconds = num(); break;
@@ -372,7 +377,7 @@ async function main(): Promise<void> {
   }
 
   report.load.after = loadavg();
-  report.load.duringNote = 'Other engineers were working on this 2-core machine during the run; figures are noisy and should be re-run on a quiet machine.';
+  report.load.duringNote = o.note ?? 'The load averages include the benchmark itself: the broker and the load generators share the machine.';
   report.ratios = computeRatios(report.results.kafka, report.results.tributary);
   report.durationSeconds = (performance.now() - started) / 1000;
 
