@@ -151,7 +151,7 @@ export function markdownReport(r: BenchReport, extra: { optimisations: string; c
       const p = r.profiles[name]!;
       out.push(`### ${name}`);
       out.push('');
-      out.push(`Profile of ${(p.durationMs / 1000).toFixed(1)} s: busy ${(p.busyMs / 1000).toFixed(1)} s, idle ${(p.idleMs / 1000).toFixed(1)} s, GC ${(p.gcMs / 1000).toFixed(2)} s. Percentages are of busy time; locations are in dist/ (compiled JS, same line structure as src/). The profile covers the whole process: start-up, the workload and the clean shutdown (time under \`close\`).`);
+      out.push(`Profile of ${(p.durationMs / 1000).toFixed(1)} s: busy ${(p.busyMs / 1000).toFixed(1)} s, idle ${(p.idleMs / 1000).toFixed(1)} s, GC ${(p.gcMs / 1000).toFixed(2)} s. Percentages are of busy time; locations are in the compiled JS (dist/src, with the line structure of src/, or dist/bundle/tributary.js, the start-up bundle that joins them). The profile covers the whole process: start-up, the workload and the clean shutdown (time under \`close\`).`);
       out.push('');
       if (p.svg !== null) out.push(`![flame graph: ${name}](${p.svg})`);
       out.push('');
