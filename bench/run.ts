@@ -244,6 +244,17 @@ async function runSystem(sys: System, tools: JavaTools, o: Options, latencyRate:
   }
 }
 
+/** The commit of the Tributary tree measured, with "+changes" when it has uncommitted ones ("" outside git). */
+function gitCommit(dir: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return '';
+  }
+}
+
 /** Runs (a) or (d) against Tributary started with --cpu-prof; returns the profile's path. */
 async function profileTributary(sys: TributarySystem, tools: JavaTools, o: Options, which: 'a' | 'd', rate: number, logDir: string, stamp: string): Promise<string> {
   const dir = join(buildDir, 'profiles', `${stamp}-${which}`);
@@ -321,6 +332,7 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     date: now.toISOString(),
     host,
+    commit: gitCommit(o.tree ?? repo),
     mode: o.quick ? 'quick' : 'full',
     machine: machine(),
     load: { before: loadBefore, after: [], duringNote: '' },
