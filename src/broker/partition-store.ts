@@ -22,7 +22,7 @@ export type Outcome<T> = ({ errorCode: ErrorCode.NONE } & T) | { errorCode: Excl
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
-  /** -1 unless the topic uses LogAppendTime. */
+  /** The broker time written into the batches for LogAppendTime topics, -1 for CreateTime. */
   logAppendTime: number;
   logStartOffset: number;
 }

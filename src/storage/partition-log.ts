@@ -6,6 +6,7 @@
 // chunk located through the sparse offset index.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { AppendResult } from '../broker/partition-store.js';
 import {
   ATTRIBUTES_OFFSET,
   BASE_SEQUENCE_OFFSET,
@@ -61,14 +62,6 @@ export interface AppendInfo {
   recordCount: number;
   /** Partition leader epoch to stamp into each batch (Kafka writes the leader's epoch); default 0. */
   leaderEpoch?: number;
-}
-
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  /** The broker time written into the batches for LogAppendTime topics, -1 for CreateTime. */
-  logAppendTime: number;
-  logStartOffset: number;
 }
 
 export interface ReadResult {
