@@ -31,43 +31,20 @@ import { ClassicGroup, joinResult, syncResult, type Deferred, type JoinGroupResu
 import type { ClassicGroupManager, JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
+import type { ConsumerGroupConfig } from './consumer-group-config.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
+import { fromWire, signatureOf, toWire, type TopicMetadata, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
 import { CoordinatorError, fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
+
+export { DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type ConsumerGroupMigrationPolicy } from './consumer-group-config.js';
+export type { TopicMetadata, TopicPartitions, TopicSource } from './consumer-group-topics.js';
 
 const log = createLogger('group-coordinator');
 
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
-
-export interface ConsumerGroupConfig {
-  /** group.consumer.session.timeout.ms */
-  consumerSessionTimeoutMs: number;
-  /** group.consumer.heartbeat.interval.ms */
-  consumerHeartbeatIntervalMs: number;
-  /** group.consumer.max.size */
-  consumerMaxSize: number;
-  /** group.consumer.assignors: the first is the default. */
-  consumerAssignors: string[];
-  /** group.consumer.migration.policy (KIP-848 online upgrade/downgrade between classic and consumer groups). */
-  consumerMigrationPolicy: ConsumerGroupMigrationPolicy;
-}
-
-export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional';
-
-export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
-  consumerSessionTimeoutMs: 45_000,
-  consumerHeartbeatIntervalMs: 5000,
-  consumerMaxSize: 2147483647,
-  consumerAssignors: ['uniform', 'range'],
-  consumerMigrationPolicy: 'bidirectional',
-};
-
-export interface TopicPartitions {
-  topicId: string;
-  partitions: number[];
-}
 
 export interface HeartbeatRequest {
   groupId: string;
@@ -89,19 +66,6 @@ export interface HeartbeatResult {
   memberEpoch: number;
   heartbeatIntervalMs: number;
   assignment: { topicPartitions: TopicPartitions[] } | null;
-}
-
-export interface TopicMetadata {
-  name: string;
-  topicId: string;
-  partitionCount: number;
-}
-
-/** How the manager sees the cluster's topics. */
-export interface TopicSource {
-  listTopics(): TopicMetadata[];
-  getTopic(name: string): TopicMetadata | undefined;
-  getTopicById(topicId: string): TopicMetadata | undefined;
 }
 
 export interface DescribedConsumerGroup {
@@ -163,20 +127,6 @@ function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment | null {
   } catch {
     return null;
   }
-}
-
-function signatureOf(topics: readonly TopicMetadata[]): string {
-  return topics.map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).join(',');
-}
-
-function toWire(a: Assignment): TopicPartitions[] {
-  return [...a].filter(([, s]) => s.size > 0).map(([topicId, s]) => ({ topicId, partitions: [...s].sort((x, y) => x - y) }));
-}
-
-function fromWire(list: readonly TopicPartitions[]): Assignment {
-  const a: Assignment = new Map();
-  for (const t of list) for (const p of t.partitions) addPartition(a, t.topicId, p);
-  return a;
 }
 
 function overlaps(a: Assignment, b: Assignment): boolean {
