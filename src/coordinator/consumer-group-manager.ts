@@ -18,11 +18,7 @@
 // (downgrade).
 
 import { randomBytes } from 'node:crypto';
-import {
-  ConsumerProtocolAssignmentMessage, ConsumerProtocolSubscriptionMessage, ErrorCode, type ConsumerProtocolAssignment, type ConsumerProtocolSubscription,
-} from '../protocol/generated/index.js';
-import { Reader } from '../protocol/reader.js';
-import { Writer } from '../protocol/writer.js';
+import { ErrorCode } from '../protocol/generated/index.js';
 import { createLogger } from '../observability/logger.js';
 import { RangeAssignor } from './assignors/range.js';
 import { UniformAssignor } from './assignors/uniform.js';
@@ -34,6 +30,7 @@ import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
 import { fromWire, signatureOf, toWire, type TopicMetadata, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
 import { CoordinatorError, fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
@@ -94,39 +91,12 @@ function cancelMemberTimers(timer: Timer, g: string, m: string): void {
   for (const key of [sessionKey(g, m), rebalanceKey(g, m), syncKey(g, m), joinKey(g, m)]) timer.cancel(key);
 }
 
-const CONSUMER_PROTOCOL_TYPE = 'consumer';
-
 /** Kafka's ConsumerGroup.supportsClassicProtocols: protocol type "consumer" and a protocol every classic member supports. */
 function supportsClassicProtocols(group: ConsumerGroup, protocolType: string, names: readonly string[]): boolean {
   if (protocolType !== CONSUMER_PROTOCOL_TYPE || names.length === 0) return false;
   const classic = [...group.members.values()].filter((m) => m.classic !== null);
   if (classic.length === 0) return true;
   return names.some((n) => classic.every((m) => m.classic!.supportedProtocols.some((p) => p.name === n)));
-}
-
-/** A ConsumerProtocolSubscription (newer versions read as the newest known: they only add fields); null when malformed. */
-function decodeSubscription(metadata: Buffer): ConsumerProtocolSubscription | null {
-  try {
-    const r = new Reader(metadata);
-    const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolSubscriptionMessage.decode(r, Math.min(version, ConsumerProtocolSubscriptionMessage.maxVersion));
-  } catch {
-    return null;
-  }
-}
-
-/** A ConsumerProtocolAssignment (an empty buffer is no assignment); null when malformed. */
-function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment | null {
-  if (bytes.length === 0) return { assignedPartitions: [], userData: null };
-  try {
-    const r = new Reader(bytes);
-    const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolAssignmentMessage.decode(r, Math.min(version, ConsumerProtocolAssignmentMessage.maxVersion));
-  } catch {
-    return null;
-  }
 }
 
 function overlaps(a: Assignment, b: Assignment): boolean {
@@ -460,7 +430,7 @@ export class ConsumerGroupManager {
       rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.classic!.sessionTimeoutMs,
       protocols: m.classic!.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
       // The classic members start from the target assignment (Kafka does the same).
-      assignment: this.encodeAssignment(m, group.targetOf(m.memberId)),
+      assignment: encodeAssignment(this.topics, m, group.targetOf(m.memberId)),
     }));
     log.info('the last consumer-protocol member left; downgrading the group', { group: group.groupId, member: leaving.memberId });
     const res = this.classic.downgrade(group.groupId, group.groupEpoch, members);
@@ -801,7 +771,7 @@ export class ConsumerGroupManager {
     }
     this.timer.cancel(syncKey(group.groupId, member.memberId));
     this.scheduleSession(group, member);
-    return syncResult({ protocolType: req.protocolType, protocolName: req.protocolName, assignment: this.encodeAssignment(member) });
+    return syncResult({ protocolType: req.protocolType, protocolName: req.protocolName, assignment: encodeAssignment(this.topics, member) });
   }
 
   /** Heartbeat of a classic member: REBALANCE_IN_PROGRESS when it must rejoin to move on. */
@@ -889,21 +859,6 @@ export class ConsumerGroupManager {
     if (this.timer.isScheduled(key)) return;
     this.schedule(key, member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : member.classic?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs,
       () => this.fence(group.groupId, member.memberId, 'did not rejoin within the rebalance timeout'));
-  }
-
-  /** The member's partitions (or others) as a ConsumerProtocolAssignment, in the version of its subscription. */
-  private encodeAssignment(member: ConsumerGroupMember, partitions: Assignment = member.assigned): Buffer {
-    const metadata = member.classic?.supportedProtocols[0]?.metadata;
-    const version = metadata !== undefined && metadata.length >= 2 ? Math.max(0, Math.min(metadata.readInt16BE(0), ConsumerProtocolAssignmentMessage.maxVersion)) : 0;
-    const assignedPartitions: { topic: string; partitions: number[] }[] = [];
-    for (const t of toWire(partitions)) {
-      const topic = this.topics.getTopicById(t.topicId);
-      if (topic !== undefined) assignedPartitions.push({ topic: topic.name, partitions: t.partitions });
-    }
-    const w = new Writer(64);
-    w.int16(version);
-    ConsumerProtocolAssignmentMessage.encode(w, version, { assignedPartitions, userData: null });
-    return w.toBuffer();
   }
 
   // -------------------------------------------------------------------------
