@@ -23,15 +23,19 @@ import { createLogger } from '../observability/logger.js';
 import { RangeAssignor } from './assignors/range.js';
 import { UniformAssignor } from './assignors/uniform.js';
 import { addPartition, assignmentsEqual, copyAssignment, type Assignment, type AssignorMember, type AssignorTopic, type PartitionAssignor } from './assignors/assignor.js';
-import { ClassicGroup, joinResult, syncResult, type Deferred, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
+import { ClassicGroup, type Deferred, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
 import type { ClassicGroupManager, JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
+import {
+  classicGroupHeartbeatToConsumerGroup, classicGroupJoinToConsumerGroup, classicGroupLeaveToConsumerGroup, classicGroupSyncToConsumerGroup, joinKey, syncKey,
+  type ClassicMembersContext,
+} from './consumer-group-classic-members.js';
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
 import { fromWire, signatureOf, toWire, type TopicMetadata, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
-import { CoordinatorError, fail, type Group } from './group.js';
+import { fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
 
@@ -83,20 +87,9 @@ export interface DescribedConsumerGroup {
 
 const sessionKey = (g: string, m: string) => `consumer-session-${g}-${m}`;
 const rebalanceKey = (g: string, m: string) => `consumer-rebalance-${g}-${m}`;
-/** Classic members of a consumer group: SyncGroup due after JoinGroup, and JoinGroup due after REBALANCE_IN_PROGRESS. */
-const syncKey = (g: string, m: string) => `consumer-classic-sync-${g}-${m}`;
-const joinKey = (g: string, m: string) => `consumer-classic-join-${g}-${m}`;
 
 function cancelMemberTimers(timer: Timer, g: string, m: string): void {
   for (const key of [sessionKey(g, m), rebalanceKey(g, m), syncKey(g, m), joinKey(g, m)]) timer.cancel(key);
-}
-
-/** Kafka's ConsumerGroup.supportsClassicProtocols: protocol type "consumer" and a protocol every classic member supports. */
-function supportsClassicProtocols(group: ConsumerGroup, protocolType: string, names: readonly string[]): boolean {
-  if (protocolType !== CONSUMER_PROTOCOL_TYPE || names.length === 0) return false;
-  const classic = [...group.members.values()].filter((m) => m.classic !== null);
-  if (classic.length === 0) return true;
-  return names.some((n) => classic.every((m) => m.classic!.supportedProtocols.some((p) => p.name === n)));
 }
 
 function overlaps(a: Assignment, b: Assignment): boolean {
@@ -117,6 +110,8 @@ function isSubset(a: Assignment, b: Assignment): boolean {
 
 export class ConsumerGroupManager {
   private readonly assignors = new Map<string, PartitionAssignor>();
+  /** What the classic members of consumer groups (consumer-group-classic-members.ts) use of the manager. */
+  private readonly ops: ClassicMembersContext;
 
   constructor(
     private readonly groups: Map<string, Group>,
@@ -130,6 +125,19 @@ export class ConsumerGroupManager {
       if (config.consumerAssignors.includes(a.name)) this.assignors.set(a.name, a);
     }
     if (this.assignors.size === 0) this.assignors.set('uniform', new UniformAssignor());
+    this.ops = {
+      config, timer, schedule, topics,
+      staticMember: (group, instanceId) => this.staticMember(group, instanceId),
+      throwIfInstanceIdIsFenced: (holder, memberId, instanceId) => this.throwIfInstanceIdIsFenced(holder, memberId, instanceId),
+      replaceStaticMember: (group, old, memberId) => this.replaceStaticMember(group, old, memberId),
+      removeMember: (group, member, why, bumpEpoch) => this.removeMember(group, member, why, bumpEpoch),
+      subscriptionMetadata: (group) => this.subscriptionMetadata(group),
+      computeTargetAssignment: (group) => this.computeTargetAssignment(group),
+      reconcile: (group, member, owned) => this.reconcile(group, member, owned),
+      scheduleSession: (group, member) => this.scheduleSession(group, member),
+      fence: (groupId, memberId, why) => this.fence(groupId, memberId, why),
+      withChanges: (res, group) => this.withChanges(res, group),
+    };
   }
 
   private get defaultAssignor(): string {
@@ -661,204 +669,26 @@ export class ConsumerGroupManager {
   }
 
   // -------------------------------------------------------------------------
-  // Classic-protocol members of a consumer group (KIP-848 mixed groups, Kafka's
-  // classicGroupJoin/Sync/Heartbeat/LeaveToConsumerGroup): a consumer still on
-  // group.protocol=classic joins a consumer group that has members. Its
-  // subscription comes from its JoinGroup, its generation is its member epoch,
-  // SyncGroup hands it its assignment, and heartbeats answer
-  // REBALANCE_IN_PROGRESS whenever it must rejoin to move on.
+  // Classic-protocol members of a consumer group (KIP-848 mixed groups): see consumer-group-classic-members.ts.
 
   /** JoinGroup to a consumer group with members. */
   classicJoin(info: RequestInfo, req: JoinRequest, group: ConsumerGroup, future: Deferred<JoinGroupResult>): CoordinatorResult<void> {
-    const refuse = (errorCode: ErrorCode, memberId = req.memberId): CoordinatorResult<void> => {
-      future.complete(joinResult({ memberId, errorCode }));
-      return result(undefined, [], false);
-    };
-    try {
-      const isUnknown = req.memberId === '';
-      const memberId = isUnknown ? randomBytes(16).toString('base64url') : req.memberId;
-      if (group.members.size >= this.config.consumerMaxSize && !group.members.has(memberId)) {
-        fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
-      }
-      if (!supportsClassicProtocols(group, req.protocolType, req.protocols.map((p) => p.name))) {
-        fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s protocols are not supported.`);
-      }
-      // JoinGroup v4+ (KIP-394): a dynamic member first learns its id.
-      if (isUnknown && req.groupInstanceId === null && info.apiVersion >= 4) return refuse(ErrorCode.MEMBER_ID_REQUIRED, memberId);
-      const subscription = decodeSubscription(req.protocols[0]!.metadata);
-      if (subscription === null) fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s subscription cannot be read.`);
-
-      let member: ConsumerGroupMember;
-      if (req.groupInstanceId === null) {
-        member = group.members.get(memberId) ?? this.addMember(group, memberId);
-      } else {
-        const holder = this.staticMember(group, req.groupInstanceId);
-        if (isUnknown) {
-          // A classic static member takes its instance id over whatever the holder's epoch (Kafka does the same).
-          member = holder === undefined ? this.addMember(group, memberId) : this.replaceStaticMember(group, holder, memberId);
-        } else {
-          if (holder === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.groupInstanceId} is unknown.`);
-          this.throwIfInstanceIdIsFenced(holder, memberId, req.groupInstanceId);
-          member = holder;
-        }
-        member.instanceId = req.groupInstanceId;
-        group.staticMembers.set(req.groupInstanceId, member.memberId);
-      }
-
-      const topics = [...new Set(subscription.topics)].sort();
-      const changed = topics.join('\n') !== member.subscribedTopicNames.join('\n') || member.subscribedTopicRegex !== null;
-      member.subscribedTopicNames = topics;
-      member.subscribedTopicRegex = null;
-      if (subscription.rackId !== null) member.rackId = subscription.rackId;
-      if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-      member.clientId = info.clientId;
-      member.clientHost = info.clientHost;
-      member.classic = { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
-      group.dirtyMembers.add(member.memberId);
-      if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      const metadata = this.subscriptionMetadata(group);
-      if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
-        if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-        group.subscriptionMetadata = metadata;
-      }
-      if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
-
-      // What the member owns is what its subscription says (the ownedPartitions of cooperative consumers).
-      const owned: Assignment = new Map();
-      for (const tp of subscription.ownedPartitions) {
-        const t = this.topics.getTopic(tp.topic);
-        if (t !== undefined) for (const p of tp.partitions) addPartition(owned, t.topicId, p);
-      }
-      this.reconcile(group, member, owned);
-      this.timer.cancel(joinKey(group.groupId, member.memberId));
-
-      const joined = member;
-      const response = joinResult({
-        memberId: joined.memberId, generationId: joined.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE,
-        protocolName: req.protocols[0]!.name, leader: '',
-      });
-      log.info('classic member joined the consumer group', { group: group.groupId, member: joined.memberId, memberEpoch: joined.memberEpoch });
-      return this.withChanges(result(undefined, [], false, (error) => {
-        if (error !== null) {
-          future.complete(joinResult({ memberId: req.memberId, errorCode: error }));
-          return;
-        }
-        this.scheduleSession(group, joined);
-        this.schedule(syncKey(group.groupId, joined.memberId), joined.rebalanceTimeoutMs > 0 ? joined.rebalanceTimeoutMs : req.sessionTimeoutMs,
-          () => this.fence(group.groupId, joined.memberId, 'did not send SyncGroup within the rebalance timeout'));
-        future.complete(response);
-      }), group);
-    } catch (err) {
-      if (err instanceof CoordinatorError) return refuse(err.code);
-      throw err;
-    }
+    return classicGroupJoinToConsumerGroup(this.ops, info, req, group, future);
   }
 
   /** SyncGroup of a classic member: its assignment, once it caught up with the group epoch. */
   classicSync(req: SyncRequest, group: ConsumerGroup): SyncGroupResult {
-    const member = this.classicMember(group, req.memberId, req.groupInstanceId);
-    if (req.generationId !== member.memberEpoch) {
-      fail(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${req.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
-    }
-    const protocolName = member.classic!.supportedProtocols[0]?.name ?? null;
-    if ((req.protocolType !== null && req.protocolType !== CONSUMER_PROTOCOL_TYPE) || (req.protocolName !== null && req.protocolName !== protocolName)) {
-      fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `The protocol type or name of member ${member.memberId} does not match.`);
-    }
-    // A member behind the group epoch rejoins first, unless it is in the middle of revoking partitions.
-    if (group.groupEpoch > member.memberEpoch && member.state !== 'unrevoked') {
-      this.scheduleJoinTimeout(group, member);
-      fail(ErrorCode.REBALANCE_IN_PROGRESS, `A new rebalance is triggered in group ${group.groupId} and member ${member.memberId} should rejoin to catch up.`);
-    }
-    this.timer.cancel(syncKey(group.groupId, member.memberId));
-    this.scheduleSession(group, member);
-    return syncResult({ protocolType: req.protocolType, protocolName: req.protocolName, assignment: encodeAssignment(this.topics, member) });
+    return classicGroupSyncToConsumerGroup(this.ops, req, group);
   }
 
   /** Heartbeat of a classic member: REBALANCE_IN_PROGRESS when it must rejoin to move on. */
   classicHeartbeat(req: { memberId: string; groupInstanceId: string | null; generationId: number }, group: ConsumerGroup): ErrorCode {
-    const member = this.classicMember(group, req.memberId, req.groupInstanceId);
-    if (req.generationId !== member.memberEpoch) {
-      fail(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${req.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
-    }
-    this.scheduleSession(group, member);
-    // Rejoin when the group epoch moved on, when partitions must be revoked, or when the partitions it waits for are free.
-    const waiting = member.state === 'unreleased' && this.isWaitingOnUnreleased(group, member);
-    if (member.memberEpoch < group.groupEpoch || member.state === 'unrevoked' || (member.state === 'unreleased' && !waiting)) {
-      this.scheduleJoinTimeout(group, member);
-      return ErrorCode.REBALANCE_IN_PROGRESS;
-    }
-    return ErrorCode.NONE;
+    return classicGroupHeartbeatToConsumerGroup(this.ops, req, group);
   }
 
   /** LeaveGroup (batched) to a consumer group: classic members, or any member by instance id (admin removal). */
   classicLeave(members: readonly LeaveMember[], group: ConsumerGroup): CoordinatorResult<{ errorCode: ErrorCode; members: LeaveMemberResult[] }> {
-    const out: LeaveMemberResult[] = [];
-    let removed = 0;
-    for (const m of members) {
-      try {
-        let member: ConsumerGroupMember | undefined;
-        if (m.groupInstanceId === null) {
-          member = group.members.get(m.memberId);
-          if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${m.memberId} is not a member of group ${group.groupId}.`);
-          if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
-        } else {
-          member = this.staticMember(group, m.groupInstanceId);
-          if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${m.groupInstanceId} is unknown.`);
-          // An admin removes a member by instance id alone (no member id).
-          if (m.memberId !== '') {
-            this.throwIfInstanceIdIsFenced(member, m.memberId, m.groupInstanceId);
-            if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
-          }
-        }
-        this.removeMember(group, member, 'left the group (LeaveGroup)', false);
-        removed++;
-        out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.NONE });
-      } catch (err) {
-        if (!(err instanceof CoordinatorError)) throw err;
-        out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: err.code });
-      }
-    }
-    if (removed > 0) group.groupEpoch++;
-    return this.withChanges(result({ errorCode: ErrorCode.NONE, members: out }, [], false), group);
-  }
-
-  private addMember(group: ConsumerGroup, memberId: string): ConsumerGroupMember {
-    const member = new ConsumerGroupMember(memberId);
-    group.members.set(memberId, member);
-    group.groupEpoch++;
-    log.info('member joined consumer group', { group: group.groupId, member: memberId, groupEpoch: group.groupEpoch });
-    return member;
-  }
-
-  /** Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol. */
-  private classicMember(group: ConsumerGroup, memberId: string, instanceId: string | null): ConsumerGroupMember {
-    let member: ConsumerGroupMember | undefined;
-    if (instanceId === null) {
-      member = group.members.get(memberId);
-      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`);
-    } else {
-      member = this.staticMember(group, instanceId);
-      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member with instance id ${instanceId} is not a member of group ${group.groupId}.`);
-      this.throwIfInstanceIdIsFenced(member, memberId, instanceId);
-    }
-    if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
-    return member;
-  }
-
-  /** Whether some partition of the member's target is still owned by another member. */
-  private isWaitingOnUnreleased(group: ConsumerGroup, member: ConsumerGroupMember): boolean {
-    const others = group.ownedByOthers(member.memberId);
-    for (const [t, s] of group.targetOf(member.memberId)) {
-      for (const p of s) if (!member.assigned.get(t)?.has(p) && others.has(`${t}:${p}`)) return true;
-    }
-    return false;
-  }
-
-  private scheduleJoinTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    const key = joinKey(group.groupId, member.memberId);
-    if (this.timer.isScheduled(key)) return;
-    this.schedule(key, member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : member.classic?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs,
-      () => this.fence(group.groupId, member.memberId, 'did not rejoin within the rebalance timeout'));
+    return classicGroupLeaveToConsumerGroup(this.ops, members, group);
   }
 
   // -------------------------------------------------------------------------
