@@ -12,10 +12,10 @@
 //
 // Classic consumers and consumer groups (KIP-848 migration,
 // group.consumer.migration.policy): classic members join a consumer group
-// with JoinGroup/SyncGroup/Heartbeat/LeaveGroup, a consumer-protocol member
-// joining a classic group with members converts it (upgrade), and the last
-// consumer-protocol member leaving turns it back into a classic group
-// (downgrade).
+// with JoinGroup/SyncGroup/Heartbeat/LeaveGroup (consumer-group-classic-members.ts),
+// a consumer-protocol member joining a classic group with members converts it
+// (upgrade), and the last consumer-protocol member leaving turns it back into
+// a classic group (downgrade) (both in consumer-group-migration.ts).
 
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/generated/index.js';
@@ -32,9 +32,9 @@ import {
   type ClassicMembersContext,
 } from './consumer-group-classic-members.js';
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
+import { convertToClassicGroup, convertToConsumerGroup, validateOnlineDowngrade, validateOnlineUpgrade, type GroupMigrationContext } from './consumer-group-migration.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
 import { fromWire, signatureOf, toWire, type TopicMetadata, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
 import { fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
@@ -110,8 +110,8 @@ function isSubset(a: Assignment, b: Assignment): boolean {
 
 export class ConsumerGroupManager {
   private readonly assignors = new Map<string, PartitionAssignor>();
-  /** What the classic members of consumer groups (consumer-group-classic-members.ts) use of the manager. */
-  private readonly ops: ClassicMembersContext;
+  /** What the classic members of consumer groups and the online migration use of the manager. */
+  private readonly ops: ClassicMembersContext & GroupMigrationContext;
 
   constructor(
     private readonly groups: Map<string, Group>,
@@ -126,7 +126,8 @@ export class ConsumerGroupManager {
     }
     if (this.assignors.size === 0) this.assignors.set('uniform', new UniformAssignor());
     this.ops = {
-      config, timer, schedule, topics,
+      groups, classic, config, timer, schedule, topics,
+      cancelTimers: (group) => this.cancelTimers(group),
       staticMember: (group, instanceId) => this.staticMember(group, instanceId),
       throwIfInstanceIdIsFenced: (holder, memberId, instanceId) => this.throwIfInstanceIdIsFenced(holder, memberId, instanceId),
       replaceStaticMember: (group, old, memberId) => this.replaceStaticMember(group, old, memberId),
@@ -312,7 +313,7 @@ export class ConsumerGroupManager {
         return this.withChanges(response, group);
       }
     }
-    if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, response.response);
+    if (validateOnlineDowngrade(this.ops, group, member)) return convertToClassicGroup(this.ops, group, member, response.response);
     this.removeMember(group, member, 'left the group');
     return this.withChanges(response, group);
   }
@@ -402,109 +403,13 @@ export class ConsumerGroupManager {
       existing.createGroupTombstoneRecords(records);
       this.classic.removeGroup(groupId);
       log.info('converted an empty classic group to a consumer group', { group: groupId });
-    } else if (create && this.validateOnlineUpgrade(existing)) {
-      return this.convertToConsumerGroup(existing, records);
+    } else if (create && validateOnlineUpgrade(this.ops, existing)) {
+      return convertToConsumerGroup(this.ops, existing, records);
     } else {
       fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     }
     const group = new ConsumerGroup(groupId);
     this.groups.set(groupId, group);
-    return group;
-  }
-
-  /**
-   * Kafka's validateOnlineDowngradeWithFencedMember: the last consumer-protocol member goes, classic members
-   * remain, the policy allows a downgrade and they fit group.max.size.
-   */
-  private validateOnlineDowngrade(group: ConsumerGroup, leaving: ConsumerGroupMember): boolean {
-    if (leaving.classic !== null || group.members.size <= 1) return false;
-    for (const m of group.members.values()) if (m !== leaving && m.classic === null) return false;
-    const policy = this.config.consumerMigrationPolicy;
-    let why: string | null = null;
-    if (policy !== 'downgrade' && policy !== 'bidirectional') why = 'the online downgrade is disabled';
-    else if (group.members.size - 1 > this.classic.maxSize) why = 'its group size is greater than classic group max size';
-    if (why !== null) log.info(`cannot downgrade consumer group to classic group because ${why}`, { group: group.groupId });
-    return why === null;
-  }
-
-  /** KIP-848 online downgrade (Kafka's convertToClassicGroup): the consumer group's records go, a classic group takes over. */
-  private convertToClassicGroup<T>(group: ConsumerGroup, leaving: ConsumerGroupMember, response: T): CoordinatorResult<T> {
-    const records: CoordinatorRecord[] = [];
-    group.createGroupTombstoneRecords(records);
-    this.cancelTimers(group);
-    this.groups.delete(group.groupId);
-    const members = [...group.members.values()].filter((m) => m !== leaving).map((m) => ({
-      memberId: m.memberId, instanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.classic!.sessionTimeoutMs,
-      protocols: m.classic!.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-      // The classic members start from the target assignment (Kafka does the same).
-      assignment: encodeAssignment(this.topics, m, group.targetOf(m.memberId)),
-    }));
-    log.info('the last consumer-protocol member left; downgrading the group', { group: group.groupId, member: leaving.memberId });
-    const res = this.classic.downgrade(group.groupId, group.groupEpoch, members);
-    return { records: [...records, ...res.records], response, replay: false, ...(res.onAppended !== undefined ? { onAppended: res.onAppended } : {}) };
-  }
-
-  /** Kafka's validateOnlineUpgrade: the policy allows it, the members use the consumer protocol, and they fit. */
-  private validateOnlineUpgrade(classic: ClassicGroup): boolean {
-    const policy = this.config.consumerMigrationPolicy;
-    let why: string | null = null;
-    if (policy !== 'upgrade' && policy !== 'bidirectional') why = 'the online upgrade is disabled';
-    else if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) why = 'the group does not use the consumer embedded protocol';
-    else if (classic.numMembers() > this.config.consumerMaxSize) why = 'the group size exceeds the consumer group maximum size';
-    if (why !== null) log.info(`cannot upgrade classic group to consumer group because ${why}`, { group: classic.groupId });
-    return why === null;
-  }
-
-  /**
-   * KIP-848 online upgrade (Kafka's convertToConsumerGroup + ConsumerGroup.fromClassicGroup): a member of the
-   * consumer protocol joins a classic group with members. The classic members become classic members of a consumer
-   * group at epoch = generation, each owning (and targeting) its last assignment; a rebalance in progress is
-   * answered REBALANCE_IN_PROGRESS, and the new group epoch makes them rejoin for the new assignment.
-   */
-  private convertToConsumerGroup(classic: ClassicGroup, records: CoordinatorRecord[]): ConsumerGroup {
-    const groupId = classic.groupId;
-    const generation = classic.generationId;
-    const members: ConsumerGroupMember[] = [];
-    for (const cm of classic.allMembers()) {
-      const chosen = classic.protocolName === null ? undefined : cm.supportedProtocols.find((p) => p.name === classic.protocolName);
-      const subscription = chosen === undefined ? null : decodeSubscription(chosen.metadata);
-      const assignment = decodeAssignment(cm.assignment);
-      if (subscription === null || assignment === null) {
-        log.warn('cannot upgrade classic group to consumer group because the embedded consumer protocol is malformed', { group: groupId, member: cm.memberId });
-        fail(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
-      }
-      const m = new ConsumerGroupMember(cm.memberId);
-      m.memberEpoch = generation;
-      m.previousMemberEpoch = generation;
-      m.instanceId = cm.groupInstanceId;
-      m.rackId = subscription.rackId;
-      m.rebalanceTimeoutMs = cm.rebalanceTimeoutMs;
-      m.clientId = cm.clientId;
-      m.clientHost = cm.clientHost;
-      m.subscribedTopicNames = [...new Set(subscription.topics)].sort();
-      for (const tp of assignment.assignedPartitions) {
-        const t = this.topics.getTopic(tp.topic);
-        if (t !== undefined) for (const p of tp.partitions) addPartition(m.assigned, t.topicId, p);
-      }
-      m.classic = { sessionTimeoutMs: cm.sessionTimeoutMs, supportedProtocols: cm.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
-      members.push(m);
-    }
-    classic.createGroupTombstoneRecords(records);
-    this.classic.removeGroup(groupId, ErrorCode.REBALANCE_IN_PROGRESS);
-    const group = new ConsumerGroup(groupId);
-    group.groupEpoch = generation;
-    group.assignmentEpoch = generation;
-    for (const m of members) {
-      group.members.set(m.memberId, m);
-      group.targetAssignment.set(m.memberId, copyAssignment(m.assigned));
-      if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
-    }
-    group.subscriptionMetadata = this.subscriptionMetadata(group);
-    group.allMembersDirty = true;
-    this.groups.set(groupId, group);
-    for (const m of members) this.scheduleSession(group, m);
-    log.info('upgraded a classic group to a consumer group', { group: groupId, members: members.length, groupEpoch: generation });
     return group;
   }
 
@@ -635,7 +540,7 @@ export class ConsumerGroupManager {
     if (group instanceof ConsumerGroup) {
       const member = group.members.get(memberId);
       if (member !== undefined) {
-        if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, undefined);
+        if (validateOnlineDowngrade(this.ops, group, member)) return convertToClassicGroup(this.ops, group, member, undefined);
         this.removeMember(group, member, `fenced: ${why}`);
         return this.withChanges(result(undefined, [], false), group);
       }
