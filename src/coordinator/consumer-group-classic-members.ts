@@ -17,8 +17,9 @@ import { joinResult, syncResult, type Deferred, type JoinGroupResult, type SyncG
 import type { JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroupMember, type ConsumerGroup } from './consumer-group.js';
+import { computeTargetAssignment, reconcile, subscriptionMetadata, type AssignmentContext } from './consumer-group-assignment.js';
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
-import { signatureOf, type TopicMetadata, type TopicSource } from './consumer-group-topics.js';
+import { signatureOf } from './consumer-group-topics.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
 import { CoordinatorError, fail } from './group.js';
 import type { Timer } from './timer.js';
@@ -27,21 +28,17 @@ const log = createLogger('group-coordinator');
 
 /**
  * What the classic members need of the consumer group manager: its collaborators, and the steps they share
- * with consumer-protocol members (static membership, target assignment, reconciliation, sessions, fencing,
- * and writing the group's changed records).
+ * with consumer-protocol members (static membership, assignment, sessions, fencing, and writing the group's
+ * changed records).
  */
-export interface ClassicMembersContext {
+export interface ClassicMembersContext extends AssignmentContext {
   readonly config: ConsumerGroupConfig;
   readonly timer: Timer;
   readonly schedule: ScheduleOp;
-  readonly topics: TopicSource;
   staticMember(group: ConsumerGroup, instanceId: string): ConsumerGroupMember | undefined;
   throwIfInstanceIdIsFenced(holder: ConsumerGroupMember, memberId: string, instanceId: string): void;
   replaceStaticMember(group: ConsumerGroup, old: ConsumerGroupMember, memberId: string): ConsumerGroupMember;
   removeMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string, bumpEpoch?: boolean): void;
-  subscriptionMetadata(group: ConsumerGroup): TopicMetadata[];
-  computeTargetAssignment(group: ConsumerGroup): void;
-  reconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: Assignment | null): void;
   scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void;
   fence(groupId: string, memberId: string, why: string): CoordinatorResult<void>;
   withChanges<T>(res: CoordinatorResult<T>, group: ConsumerGroup): CoordinatorResult<T>;
@@ -109,12 +106,12 @@ export function classicGroupJoinToConsumerGroup(
     member.classic = { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
     group.dirtyMembers.add(member.memberId);
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-    const metadata = ctx.subscriptionMetadata(group);
+    const metadata = subscriptionMetadata(ctx.topics, group);
     if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
       if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
       group.subscriptionMetadata = metadata;
     }
-    if (group.groupEpoch > group.assignmentEpoch) ctx.computeTargetAssignment(group);
+    if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(ctx, group);
 
     // What the member owns is what its subscription says (the ownedPartitions of cooperative consumers).
     const owned: Assignment = new Map();
@@ -122,7 +119,7 @@ export function classicGroupJoinToConsumerGroup(
       const t = ctx.topics.getTopic(tp.topic);
       if (t !== undefined) for (const p of tp.partitions) addPartition(owned, t.topicId, p);
     }
-    ctx.reconcile(group, member, owned);
+    reconcile(ctx, group, member, owned);
     ctx.timer.cancel(joinKey(group.groupId, member.memberId));
 
     const joined = member;

@@ -1,8 +1,9 @@
 // ConsumerGroupHeartbeat and ConsumerGroupDescribe (KIP-848), as Kafka 4's
 // GroupMetadataManager answers them: joining (epoch 0), heartbeating with the
 // member epoch, leaving (-1, static -2), group/assignment/member epochs,
-// server-side assignors, revocation before assignment, and session and
-// rebalance timeouts that fence members.
+// server-side assignors, revocation before assignment
+// (consumer-group-assignment.ts), and session and rebalance timeouts that
+// fence members.
 //
 // Every change is written to __consumer_offsets in Kafka's record formats
 // (consumer-group-records.ts) before the member hears of it, and replayed on
@@ -22,11 +23,12 @@ import { ErrorCode } from '../protocol/generated/index.js';
 import { createLogger } from '../observability/logger.js';
 import { RangeAssignor } from './assignors/range.js';
 import { UniformAssignor } from './assignors/uniform.js';
-import { addPartition, assignmentsEqual, copyAssignment, type Assignment, type AssignorMember, type AssignorTopic, type PartitionAssignor } from './assignors/assignor.js';
+import { assignmentsEqual, copyAssignment, type Assignment, type PartitionAssignor } from './assignors/assignor.js';
 import { ClassicGroup, type Deferred, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
 import type { ClassicGroupManager, JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
+import { computeTargetAssignment, reconcile, subscriptionMetadata, type AssignmentContext } from './consumer-group-assignment.js';
 import {
   classicGroupHeartbeatToConsumerGroup, classicGroupJoinToConsumerGroup, classicGroupLeaveToConsumerGroup, classicGroupSyncToConsumerGroup, joinKey, syncKey,
   type ClassicMembersContext,
@@ -34,7 +36,7 @@ import {
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
 import { convertToClassicGroup, convertToConsumerGroup, validateOnlineDowngrade, validateOnlineUpgrade, type GroupMigrationContext } from './consumer-group-migration.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
-import { fromWire, signatureOf, toWire, type TopicMetadata, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
+import { fromWire, signatureOf, toWire, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
 import { fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
@@ -92,14 +94,6 @@ function cancelMemberTimers(timer: Timer, g: string, m: string): void {
   for (const key of [sessionKey(g, m), rebalanceKey(g, m), syncKey(g, m), joinKey(g, m)]) timer.cancel(key);
 }
 
-function overlaps(a: Assignment, b: Assignment): boolean {
-  for (const [t, s] of a) {
-    const o = b.get(t);
-    if (o !== undefined) for (const p of s) if (o.has(p)) return true;
-  }
-  return false;
-}
-
 function isSubset(a: Assignment, b: Assignment): boolean {
   for (const [t, s] of a) {
     const o = b.get(t);
@@ -110,8 +104,8 @@ function isSubset(a: Assignment, b: Assignment): boolean {
 
 export class ConsumerGroupManager {
   private readonly assignors = new Map<string, PartitionAssignor>();
-  /** What the classic members of consumer groups and the online migration use of the manager. */
-  private readonly ops: ClassicMembersContext & GroupMigrationContext;
+  /** The manager's collaborators and private steps, as the assignment, classic members and migration modules use them. */
+  private readonly ops: AssignmentContext & ClassicMembersContext & GroupMigrationContext;
 
   constructor(
     private readonly groups: Map<string, Group>,
@@ -132,9 +126,9 @@ export class ConsumerGroupManager {
       throwIfInstanceIdIsFenced: (holder, memberId, instanceId) => this.throwIfInstanceIdIsFenced(holder, memberId, instanceId),
       replaceStaticMember: (group, old, memberId) => this.replaceStaticMember(group, old, memberId),
       removeMember: (group, member, why, bumpEpoch) => this.removeMember(group, member, why, bumpEpoch),
-      subscriptionMetadata: (group) => this.subscriptionMetadata(group),
-      computeTargetAssignment: (group) => this.computeTargetAssignment(group),
-      reconcile: (group, member, owned) => this.reconcile(group, member, owned),
+      assignorFor: (group) => this.assignorFor(group),
+      scheduleRebalanceTimeout: (group, member) => this.scheduleRebalanceTimeout(group, member),
+      cancelRebalanceTimeout: (group, member) => this.timer.cancel(rebalanceKey(group.groupId, member.memberId)),
       scheduleSession: (group, member) => this.scheduleSession(group, member),
       fence: (groupId, memberId, why) => this.fence(groupId, memberId, why),
       withChanges: (res, group) => this.withChanges(res, group),
@@ -255,15 +249,15 @@ export class ConsumerGroupManager {
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
 
     // Topics created, deleted or grown since the last assignment change the group epoch too.
-    const metadata = this.subscriptionMetadata(group);
+    const metadata = subscriptionMetadata(this.topics, group);
     if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
       if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
       group.subscriptionMetadata = metadata;
     }
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+    if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(this.ops, group);
 
     const before = { epoch: member.memberEpoch, assigned: copyAssignment(member.assigned) };
-    this.reconcile(group, member, owned);
+    reconcile(this.ops, group, member, owned);
     this.scheduleSession(group, member);
 
     const assignmentChanged = before.epoch !== member.memberEpoch || !assignmentsEqual(before.assigned, member.assigned);
@@ -414,31 +408,8 @@ export class ConsumerGroupManager {
   }
 
   // -------------------------------------------------------------------------
-  // Assignment
-
-  /** The subscribed topics (name -> metadata) of all members. */
-  private subscribedTopics(group: ConsumerGroup): Map<string, TopicMetadata> {
-    const out = new Map<string, TopicMetadata>();
-    let all: TopicMetadata[] | null = null;
-    for (const m of group.members.values()) {
-      for (const name of m.subscribedTopicNames) {
-        const t = this.topics.getTopic(name);
-        if (t !== undefined) out.set(name, t);
-      }
-      const re = compileSubscriptionRegex(m.subscribedTopicRegex);
-      if (re !== null) {
-        all ??= this.topics.listTopics().filter((t) => !t.name.startsWith('__'));
-        for (const t of all) if (re.test(t.name)) out.set(t.name, t);
-      }
-    }
-    return out;
-  }
-
-  /** The subscribed topics as ConsumerGroupPartitionMetadata records them, sorted by name. */
-  private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
-    return [...this.subscribedTopics(group).values()].map((t) => ({ name: t.name, topicId: t.topicId, partitionCount: t.partitionCount }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
+  // Assignment: which assignor a group uses (the target assignment and the reconciliation are in
+  // consumer-group-assignment.ts).
 
   private assignorFor(group: ConsumerGroup): PartitionAssignor {
     // The assignor most members ask for; the configured default otherwise.
@@ -448,79 +419,6 @@ export class ConsumerGroupManager {
     let bestVotes = 0;
     for (const [name, n] of [...votes].sort(([a], [b]) => (a < b ? -1 : 1))) if (n > bestVotes) [best, bestVotes] = [name, n];
     return this.assignors.get(best) ?? this.assignors.get(this.defaultAssignor)!;
-  }
-
-  private computeTargetAssignment(group: ConsumerGroup): void {
-    const subscribed = this.subscribedTopics(group);
-    const topics = new Map<string, AssignorTopic>([...subscribed.values()].map((t) => [t.topicId, { topicId: t.topicId, partitionCount: t.partitionCount }]));
-    const members: AssignorMember[] = [...group.members.values()].map((m) => {
-      const re = compileSubscriptionRegex(m.subscribedTopicRegex);
-      const ids = new Set<string>();
-      for (const t of subscribed.values()) if (m.subscribesTo(t.name, re)) ids.add(t.topicId);
-      return { memberId: m.memberId, subscribedTopicIds: ids, previous: group.targetOf(m.memberId) };
-    });
-    const target = this.assignorFor(group).assign(members, topics);
-    group.targetAssignment.clear();
-    for (const [id, a] of target) group.targetAssignment.set(id, a);
-    group.assignmentEpoch = group.groupEpoch;
-    group.allMembersDirty = true;
-  }
-
-  /** Kafka's CurrentAssignmentBuilder: moves a member one step towards its target. */
-  private reconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: Assignment | null): void {
-    if (member.state === 'unrevoked') {
-      // Still owning something it must give up: wait for the member to confirm.
-      if (owned === null || overlaps(owned, member.pendingRevocation)) {
-        this.computeRevocationIfTargetMoved(group, member);
-        return;
-      }
-      member.pendingRevocation = new Map();
-      member.state = 'stable';
-      this.timer.cancel(rebalanceKey(group.groupId, member.memberId));
-    }
-    if (member.state === 'stable' && member.memberEpoch === group.assignmentEpoch) return;
-
-    const target = group.targetOf(member.memberId);
-    const keep: Assignment = new Map();
-    const revoke: Assignment = new Map();
-    for (const [t, s] of member.assigned) {
-      for (const p of s) addPartition(target.get(t)?.has(p) ? keep : revoke, t, p);
-    }
-    if (revoke.size > 0) {
-      member.assigned = keep;
-      member.pendingRevocation = revoke;
-      member.state = 'unrevoked';
-      this.scheduleRebalanceTimeout(group, member);
-      return;
-    }
-    const others = group.ownedByOthers(member.memberId);
-    const next = copyAssignment(keep);
-    let unreleased = false;
-    for (const [t, s] of target) {
-      for (const p of s) {
-        if (keep.get(t)?.has(p)) continue;
-        if (others.has(`${t}:${p}`)) unreleased = true;
-        else addPartition(next, t, p);
-      }
-    }
-    member.assigned = next;
-    if (member.memberEpoch !== group.assignmentEpoch) {
-      member.previousMemberEpoch = member.memberEpoch;
-      member.memberEpoch = group.assignmentEpoch;
-    }
-    member.state = unreleased ? 'unreleased' : 'stable';
-  }
-
-  /** While a member revokes, a newer target may ask it to give up more (or less): keep what it still keeps. */
-  private computeRevocationIfTargetMoved(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    const target = group.targetOf(member.memberId);
-    for (const [t, s] of member.assigned) {
-      for (const p of [...s]) {
-        if (target.get(t)?.has(p)) continue;
-        s.delete(p);
-        addPartition(member.pendingRevocation, t, p);
-      }
-    }
   }
 
   private scheduleRebalanceTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {

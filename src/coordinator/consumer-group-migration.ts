@@ -14,22 +14,22 @@ import type { ClassicGroup } from './classic-group.js';
 import type { ClassicGroupManager } from './classic-group-manager.js';
 import type { CoordinatorResult } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember } from './consumer-group.js';
+import { subscriptionMetadata } from './consumer-group-assignment.js';
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
-import type { TopicMetadata, TopicSource } from './consumer-group-topics.js';
+import type { TopicSource } from './consumer-group-topics.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
 import { fail, type Group } from './group.js';
 import type { CoordinatorRecord } from './records.js';
 
 const log = createLogger('group-coordinator');
 
-/** What the conversions need of the consumer group manager: its groups, collaborators, and a few of its steps. */
+/** What the conversions need of the consumer group manager: its groups, collaborators, and two of its steps. */
 export interface GroupMigrationContext {
   readonly groups: Map<string, Group>;
   readonly classic: ClassicGroupManager;
   readonly config: ConsumerGroupConfig;
   readonly topics: TopicSource;
   cancelTimers(group: ConsumerGroup): void;
-  subscriptionMetadata(group: ConsumerGroup): TopicMetadata[];
   scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void;
 }
 
@@ -121,7 +121,7 @@ export function convertToConsumerGroup(ctx: GroupMigrationContext, classic: Clas
     group.targetAssignment.set(m.memberId, copyAssignment(m.assigned));
     if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
   }
-  group.subscriptionMetadata = ctx.subscriptionMetadata(group);
+  group.subscriptionMetadata = subscriptionMetadata(ctx.topics, group);
   group.allMembersDirty = true;
   ctx.groups.set(groupId, group);
   for (const m of members) ctx.scheduleSession(group, m);
