@@ -10,7 +10,7 @@
 
 import { addPartition, copyAssignment, type Assignment, type AssignorMember, type AssignorTopic, type PartitionAssignor } from './assignors/assignor.js';
 import { compileSubscriptionRegex, type ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
-import type { TopicMetadata, TopicSource } from './consumer-group-topics.js';
+import { signatureOf, type TopicMetadata, type TopicSource } from './consumer-group-topics.js';
 
 /** What the target assignment and the reconciliation need of the consumer group manager. */
 export interface AssignmentContext {
@@ -55,7 +55,20 @@ export function subscriptionMetadata(topics: TopicSource, group: ConsumerGroup):
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export function computeTargetAssignment(ctx: AssignmentContext, group: ConsumerGroup): void {
+/**
+ * After a member's subscription is updated: topics created, deleted or grown since the last assignment change
+ * the group epoch too, and a group epoch ahead of the assignment epoch gets a new target assignment.
+ */
+export function updateTargetAssignment(ctx: AssignmentContext, group: ConsumerGroup): void {
+  const metadata = subscriptionMetadata(ctx.topics, group);
+  if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
+    if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
+    group.subscriptionMetadata = metadata;
+  }
+  if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(ctx, group);
+}
+
+function computeTargetAssignment(ctx: AssignmentContext, group: ConsumerGroup): void {
   const subscribed = subscribedTopics(ctx.topics, group);
   const topics = new Map<string, AssignorTopic>([...subscribed.values()].map((t) => [t.topicId, { topicId: t.topicId, partitionCount: t.partitionCount }]));
   const members: AssignorMember[] = [...group.members.values()].map((m) => {

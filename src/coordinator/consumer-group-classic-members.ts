@@ -17,9 +17,8 @@ import { joinResult, syncResult, type Deferred, type JoinGroupResult, type SyncG
 import type { JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroupMember, type ConsumerGroup } from './consumer-group.js';
-import { computeTargetAssignment, reconcile, subscriptionMetadata, type AssignmentContext } from './consumer-group-assignment.js';
+import { reconcile, updateTargetAssignment, type AssignmentContext } from './consumer-group-assignment.js';
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
-import { signatureOf } from './consumer-group-topics.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
 import { CoordinatorError, fail } from './group.js';
 import type { Timer } from './timer.js';
@@ -106,12 +105,7 @@ export function classicGroupJoinToConsumerGroup(
     member.classic = { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
     group.dirtyMembers.add(member.memberId);
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-    const metadata = subscriptionMetadata(ctx.topics, group);
-    if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
-      if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      group.subscriptionMetadata = metadata;
-    }
-    if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(ctx, group);
+    updateTargetAssignment(ctx, group);
 
     // What the member owns is what its subscription says (the ownedPartitions of cooperative consumers).
     const owned: Assignment = new Map();

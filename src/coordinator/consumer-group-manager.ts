@@ -28,7 +28,7 @@ import { ClassicGroup, type Deferred, type JoinGroupResult, type SyncGroupResult
 import type { ClassicGroupManager, JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
-import { computeTargetAssignment, reconcile, subscriptionMetadata, type AssignmentContext } from './consumer-group-assignment.js';
+import { reconcile, updateTargetAssignment, type AssignmentContext } from './consumer-group-assignment.js';
 import {
   classicGroupHeartbeatToConsumerGroup, classicGroupJoinToConsumerGroup, classicGroupLeaveToConsumerGroup, classicGroupSyncToConsumerGroup, joinKey, syncKey,
   type ClassicMembersContext,
@@ -36,7 +36,7 @@ import {
 import type { ConsumerGroupConfig } from './consumer-group-config.js';
 import { convertToClassicGroup, convertToConsumerGroup, validateOnlineDowngrade, validateOnlineUpgrade, type GroupMigrationContext } from './consumer-group-migration.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
-import { fromWire, signatureOf, toWire, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
+import { fromWire, toWire, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
 import { fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
@@ -247,14 +247,7 @@ export class ConsumerGroupManager {
     member.classic = null;
     group.dirtyMembers.add(member.memberId);
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-
-    // Topics created, deleted or grown since the last assignment change the group epoch too.
-    const metadata = subscriptionMetadata(this.topics, group);
-    if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
-      if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      group.subscriptionMetadata = metadata;
-    }
-    if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(this.ops, group);
+    updateTargetAssignment(this.ops, group);
 
     const before = { epoch: member.memberEpoch, assigned: copyAssignment(member.assigned) };
     reconcile(this.ops, group, member, owned);
