@@ -1,8 +1,9 @@
 // ConsumerGroupHeartbeat and ConsumerGroupDescribe (KIP-848), as Kafka 4's
 // GroupMetadataManager answers them: joining (epoch 0), heartbeating with the
 // member epoch, leaving (-1, static -2), group/assignment/member epochs,
-// server-side assignors, revocation before assignment, and session and
-// rebalance timeouts that fence members.
+// server-side assignors, revocation before assignment
+// (consumer-group-assignment.ts), and session and rebalance timeouts that
+// fence members.
 //
 // Every change is written to __consumer_offsets in Kafka's record formats
 // (consumer-group-records.ts) before the member hears of it, and replayed on
@@ -12,62 +13,41 @@
 //
 // Classic consumers and consumer groups (KIP-848 migration,
 // group.consumer.migration.policy): classic members join a consumer group
-// with JoinGroup/SyncGroup/Heartbeat/LeaveGroup, a consumer-protocol member
-// joining a classic group with members converts it (upgrade), and the last
-// consumer-protocol member leaving turns it back into a classic group
-// (downgrade).
+// with JoinGroup/SyncGroup/Heartbeat/LeaveGroup (consumer-group-classic-members.ts),
+// a consumer-protocol member joining a classic group with members converts it
+// (upgrade), and the last consumer-protocol member leaving turns it back into
+// a classic group (downgrade) (both in consumer-group-migration.ts).
 
 import { randomBytes } from 'node:crypto';
-import {
-  ConsumerProtocolAssignmentMessage, ConsumerProtocolSubscriptionMessage, ErrorCode, type ConsumerProtocolAssignment, type ConsumerProtocolSubscription,
-} from '../protocol/generated/index.js';
-import { Reader } from '../protocol/reader.js';
-import { Writer } from '../protocol/writer.js';
+import { ErrorCode } from '../protocol/generated/index.js';
 import { createLogger } from '../observability/logger.js';
 import { RangeAssignor } from './assignors/range.js';
 import { UniformAssignor } from './assignors/uniform.js';
-import { addPartition, assignmentsEqual, copyAssignment, type Assignment, type AssignorMember, type AssignorTopic, type PartitionAssignor } from './assignors/assignor.js';
-import { ClassicGroup, joinResult, syncResult, type Deferred, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
+import { assignmentsEqual, copyAssignment, type Assignment, type PartitionAssignor } from './assignors/assignor.js';
+import { ClassicGroup, type Deferred, type JoinGroupResult, type SyncGroupResult } from './classic-group.js';
 import type { ClassicGroupManager, JoinRequest, LeaveMember, LeaveMemberResult, SyncRequest } from './classic-group-manager.js';
 import { result, type CoordinatorResult, type RequestInfo, type ScheduleOp } from './coordinator-result.js';
 import { ConsumerGroup, ConsumerGroupMember, compileSubscriptionRegex } from './consumer-group.js';
+import { reconcile, updateTargetAssignment, type AssignmentContext } from './consumer-group-assignment.js';
+import {
+  classicGroupHeartbeatToConsumerGroup, classicGroupJoinToConsumerGroup, classicGroupLeaveToConsumerGroup, classicGroupSyncToConsumerGroup, joinKey, syncKey,
+  type ClassicMembersContext,
+} from './consumer-group-classic-members.js';
+import type { ConsumerGroupConfig } from './consumer-group-config.js';
+import { convertToClassicGroup, convertToConsumerGroup, validateOnlineDowngrade, validateOnlineUpgrade, type GroupMigrationContext } from './consumer-group-migration.js';
 import { changedRecords, markUnwritten, replayConsumerGroupRecord } from './consumer-group-records.js';
-import { CoordinatorError, fail, type Group } from './group.js';
+import { fromWire, toWire, type TopicPartitions, type TopicSource } from './consumer-group-topics.js';
+import { fail, type Group } from './group.js';
 import type { ConsumerGroupRecord, CoordinatorRecord } from './records.js';
 import type { Timer } from './timer.js';
+
+export { DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig, type ConsumerGroupMigrationPolicy } from './consumer-group-config.js';
+export type { TopicMetadata, TopicPartitions, TopicSource } from './consumer-group-topics.js';
 
 const log = createLogger('group-coordinator');
 
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
-
-export interface ConsumerGroupConfig {
-  /** group.consumer.session.timeout.ms */
-  consumerSessionTimeoutMs: number;
-  /** group.consumer.heartbeat.interval.ms */
-  consumerHeartbeatIntervalMs: number;
-  /** group.consumer.max.size */
-  consumerMaxSize: number;
-  /** group.consumer.assignors: the first is the default. */
-  consumerAssignors: string[];
-  /** group.consumer.migration.policy (KIP-848 online upgrade/downgrade between classic and consumer groups). */
-  consumerMigrationPolicy: ConsumerGroupMigrationPolicy;
-}
-
-export type ConsumerGroupMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional';
-
-export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
-  consumerSessionTimeoutMs: 45_000,
-  consumerHeartbeatIntervalMs: 5000,
-  consumerMaxSize: 2147483647,
-  consumerAssignors: ['uniform', 'range'],
-  consumerMigrationPolicy: 'bidirectional',
-};
-
-export interface TopicPartitions {
-  topicId: string;
-  partitions: number[];
-}
 
 export interface HeartbeatRequest {
   groupId: string;
@@ -91,19 +71,6 @@ export interface HeartbeatResult {
   assignment: { topicPartitions: TopicPartitions[] } | null;
 }
 
-export interface TopicMetadata {
-  name: string;
-  topicId: string;
-  partitionCount: number;
-}
-
-/** How the manager sees the cluster's topics. */
-export interface TopicSource {
-  listTopics(): TopicMetadata[];
-  getTopic(name: string): TopicMetadata | undefined;
-  getTopicById(topicId: string): TopicMetadata | undefined;
-}
-
 export interface DescribedConsumerGroup {
   errorCode: ErrorCode;
   errorMessage: string | null;
@@ -122,69 +89,9 @@ export interface DescribedConsumerGroup {
 
 const sessionKey = (g: string, m: string) => `consumer-session-${g}-${m}`;
 const rebalanceKey = (g: string, m: string) => `consumer-rebalance-${g}-${m}`;
-/** Classic members of a consumer group: SyncGroup due after JoinGroup, and JoinGroup due after REBALANCE_IN_PROGRESS. */
-const syncKey = (g: string, m: string) => `consumer-classic-sync-${g}-${m}`;
-const joinKey = (g: string, m: string) => `consumer-classic-join-${g}-${m}`;
 
 function cancelMemberTimers(timer: Timer, g: string, m: string): void {
   for (const key of [sessionKey(g, m), rebalanceKey(g, m), syncKey(g, m), joinKey(g, m)]) timer.cancel(key);
-}
-
-const CONSUMER_PROTOCOL_TYPE = 'consumer';
-
-/** Kafka's ConsumerGroup.supportsClassicProtocols: protocol type "consumer" and a protocol every classic member supports. */
-function supportsClassicProtocols(group: ConsumerGroup, protocolType: string, names: readonly string[]): boolean {
-  if (protocolType !== CONSUMER_PROTOCOL_TYPE || names.length === 0) return false;
-  const classic = [...group.members.values()].filter((m) => m.classic !== null);
-  if (classic.length === 0) return true;
-  return names.some((n) => classic.every((m) => m.classic!.supportedProtocols.some((p) => p.name === n)));
-}
-
-/** A ConsumerProtocolSubscription (newer versions read as the newest known: they only add fields); null when malformed. */
-function decodeSubscription(metadata: Buffer): ConsumerProtocolSubscription | null {
-  try {
-    const r = new Reader(metadata);
-    const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolSubscriptionMessage.decode(r, Math.min(version, ConsumerProtocolSubscriptionMessage.maxVersion));
-  } catch {
-    return null;
-  }
-}
-
-/** A ConsumerProtocolAssignment (an empty buffer is no assignment); null when malformed. */
-function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment | null {
-  if (bytes.length === 0) return { assignedPartitions: [], userData: null };
-  try {
-    const r = new Reader(bytes);
-    const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolAssignmentMessage.decode(r, Math.min(version, ConsumerProtocolAssignmentMessage.maxVersion));
-  } catch {
-    return null;
-  }
-}
-
-function signatureOf(topics: readonly TopicMetadata[]): string {
-  return topics.map((t) => `${t.name}/${t.topicId}/${t.partitionCount}`).join(',');
-}
-
-function toWire(a: Assignment): TopicPartitions[] {
-  return [...a].filter(([, s]) => s.size > 0).map(([topicId, s]) => ({ topicId, partitions: [...s].sort((x, y) => x - y) }));
-}
-
-function fromWire(list: readonly TopicPartitions[]): Assignment {
-  const a: Assignment = new Map();
-  for (const t of list) for (const p of t.partitions) addPartition(a, t.topicId, p);
-  return a;
-}
-
-function overlaps(a: Assignment, b: Assignment): boolean {
-  for (const [t, s] of a) {
-    const o = b.get(t);
-    if (o !== undefined) for (const p of s) if (o.has(p)) return true;
-  }
-  return false;
 }
 
 function isSubset(a: Assignment, b: Assignment): boolean {
@@ -197,6 +104,8 @@ function isSubset(a: Assignment, b: Assignment): boolean {
 
 export class ConsumerGroupManager {
   private readonly assignors = new Map<string, PartitionAssignor>();
+  /** The manager's collaborators and private steps, as the assignment, classic members and migration modules use them. */
+  private readonly ops: AssignmentContext & ClassicMembersContext & GroupMigrationContext;
 
   constructor(
     private readonly groups: Map<string, Group>,
@@ -210,6 +119,20 @@ export class ConsumerGroupManager {
       if (config.consumerAssignors.includes(a.name)) this.assignors.set(a.name, a);
     }
     if (this.assignors.size === 0) this.assignors.set('uniform', new UniformAssignor());
+    this.ops = {
+      groups, classic, config, timer, schedule, topics,
+      cancelTimers: (group) => this.cancelTimers(group),
+      staticMember: (group, instanceId) => this.staticMember(group, instanceId),
+      throwIfInstanceIdIsFenced: (holder, memberId, instanceId) => this.throwIfInstanceIdIsFenced(holder, memberId, instanceId),
+      replaceStaticMember: (group, old, memberId) => this.replaceStaticMember(group, old, memberId),
+      removeMember: (group, member, why, bumpEpoch) => this.removeMember(group, member, why, bumpEpoch),
+      assignorFor: (group) => this.assignorFor(group),
+      scheduleRebalanceTimeout: (group, member) => this.scheduleRebalanceTimeout(group, member),
+      cancelRebalanceTimeout: (group, member) => this.timer.cancel(rebalanceKey(group.groupId, member.memberId)),
+      scheduleSession: (group, member) => this.scheduleSession(group, member),
+      fence: (groupId, memberId, why) => this.fence(groupId, memberId, why),
+      withChanges: (res, group) => this.withChanges(res, group),
+    };
   }
 
   private get defaultAssignor(): string {
@@ -324,17 +247,10 @@ export class ConsumerGroupManager {
     member.classic = null;
     group.dirtyMembers.add(member.memberId);
     if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-
-    // Topics created, deleted or grown since the last assignment change the group epoch too.
-    const metadata = this.subscriptionMetadata(group);
-    if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
-      if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      group.subscriptionMetadata = metadata;
-    }
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+    updateTargetAssignment(this.ops, group);
 
     const before = { epoch: member.memberEpoch, assigned: copyAssignment(member.assigned) };
-    this.reconcile(group, member, owned);
+    reconcile(this.ops, group, member, owned);
     this.scheduleSession(group, member);
 
     const assignmentChanged = before.epoch !== member.memberEpoch || !assignmentsEqual(before.assigned, member.assigned);
@@ -384,7 +300,7 @@ export class ConsumerGroupManager {
         return this.withChanges(response, group);
       }
     }
-    if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, response.response);
+    if (validateOnlineDowngrade(this.ops, group, member)) return convertToClassicGroup(this.ops, group, member, response.response);
     this.removeMember(group, member, 'left the group');
     return this.withChanges(response, group);
   }
@@ -474,8 +390,8 @@ export class ConsumerGroupManager {
       existing.createGroupTombstoneRecords(records);
       this.classic.removeGroup(groupId);
       log.info('converted an empty classic group to a consumer group', { group: groupId });
-    } else if (create && this.validateOnlineUpgrade(existing)) {
-      return this.convertToConsumerGroup(existing, records);
+    } else if (create && validateOnlineUpgrade(this.ops, existing)) {
+      return convertToConsumerGroup(this.ops, existing, records);
     } else {
       fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     }
@@ -484,128 +400,9 @@ export class ConsumerGroupManager {
     return group;
   }
 
-  /**
-   * Kafka's validateOnlineDowngradeWithFencedMember: the last consumer-protocol member goes, classic members
-   * remain, the policy allows a downgrade and they fit group.max.size.
-   */
-  private validateOnlineDowngrade(group: ConsumerGroup, leaving: ConsumerGroupMember): boolean {
-    if (leaving.classic !== null || group.members.size <= 1) return false;
-    for (const m of group.members.values()) if (m !== leaving && m.classic === null) return false;
-    const policy = this.config.consumerMigrationPolicy;
-    let why: string | null = null;
-    if (policy !== 'downgrade' && policy !== 'bidirectional') why = 'the online downgrade is disabled';
-    else if (group.members.size - 1 > this.classic.maxSize) why = 'its group size is greater than classic group max size';
-    if (why !== null) log.info(`cannot downgrade consumer group to classic group because ${why}`, { group: group.groupId });
-    return why === null;
-  }
-
-  /** KIP-848 online downgrade (Kafka's convertToClassicGroup): the consumer group's records go, a classic group takes over. */
-  private convertToClassicGroup<T>(group: ConsumerGroup, leaving: ConsumerGroupMember, response: T): CoordinatorResult<T> {
-    const records: CoordinatorRecord[] = [];
-    group.createGroupTombstoneRecords(records);
-    this.cancelTimers(group);
-    this.groups.delete(group.groupId);
-    const members = [...group.members.values()].filter((m) => m !== leaving).map((m) => ({
-      memberId: m.memberId, instanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.classic!.sessionTimeoutMs,
-      protocols: m.classic!.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-      // The classic members start from the target assignment (Kafka does the same).
-      assignment: this.encodeAssignment(m, group.targetOf(m.memberId)),
-    }));
-    log.info('the last consumer-protocol member left; downgrading the group', { group: group.groupId, member: leaving.memberId });
-    const res = this.classic.downgrade(group.groupId, group.groupEpoch, members);
-    return { records: [...records, ...res.records], response, replay: false, ...(res.onAppended !== undefined ? { onAppended: res.onAppended } : {}) };
-  }
-
-  /** Kafka's validateOnlineUpgrade: the policy allows it, the members use the consumer protocol, and they fit. */
-  private validateOnlineUpgrade(classic: ClassicGroup): boolean {
-    const policy = this.config.consumerMigrationPolicy;
-    let why: string | null = null;
-    if (policy !== 'upgrade' && policy !== 'bidirectional') why = 'the online upgrade is disabled';
-    else if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) why = 'the group does not use the consumer embedded protocol';
-    else if (classic.numMembers() > this.config.consumerMaxSize) why = 'the group size exceeds the consumer group maximum size';
-    if (why !== null) log.info(`cannot upgrade classic group to consumer group because ${why}`, { group: classic.groupId });
-    return why === null;
-  }
-
-  /**
-   * KIP-848 online upgrade (Kafka's convertToConsumerGroup + ConsumerGroup.fromClassicGroup): a member of the
-   * consumer protocol joins a classic group with members. The classic members become classic members of a consumer
-   * group at epoch = generation, each owning (and targeting) its last assignment; a rebalance in progress is
-   * answered REBALANCE_IN_PROGRESS, and the new group epoch makes them rejoin for the new assignment.
-   */
-  private convertToConsumerGroup(classic: ClassicGroup, records: CoordinatorRecord[]): ConsumerGroup {
-    const groupId = classic.groupId;
-    const generation = classic.generationId;
-    const members: ConsumerGroupMember[] = [];
-    for (const cm of classic.allMembers()) {
-      const chosen = classic.protocolName === null ? undefined : cm.supportedProtocols.find((p) => p.name === classic.protocolName);
-      const subscription = chosen === undefined ? null : decodeSubscription(chosen.metadata);
-      const assignment = decodeAssignment(cm.assignment);
-      if (subscription === null || assignment === null) {
-        log.warn('cannot upgrade classic group to consumer group because the embedded consumer protocol is malformed', { group: groupId, member: cm.memberId });
-        fail(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`);
-      }
-      const m = new ConsumerGroupMember(cm.memberId);
-      m.memberEpoch = generation;
-      m.previousMemberEpoch = generation;
-      m.instanceId = cm.groupInstanceId;
-      m.rackId = subscription.rackId;
-      m.rebalanceTimeoutMs = cm.rebalanceTimeoutMs;
-      m.clientId = cm.clientId;
-      m.clientHost = cm.clientHost;
-      m.subscribedTopicNames = [...new Set(subscription.topics)].sort();
-      for (const tp of assignment.assignedPartitions) {
-        const t = this.topics.getTopic(tp.topic);
-        if (t !== undefined) for (const p of tp.partitions) addPartition(m.assigned, t.topicId, p);
-      }
-      m.classic = { sessionTimeoutMs: cm.sessionTimeoutMs, supportedProtocols: cm.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
-      members.push(m);
-    }
-    classic.createGroupTombstoneRecords(records);
-    this.classic.removeGroup(groupId, ErrorCode.REBALANCE_IN_PROGRESS);
-    const group = new ConsumerGroup(groupId);
-    group.groupEpoch = generation;
-    group.assignmentEpoch = generation;
-    for (const m of members) {
-      group.members.set(m.memberId, m);
-      group.targetAssignment.set(m.memberId, copyAssignment(m.assigned));
-      if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
-    }
-    group.subscriptionMetadata = this.subscriptionMetadata(group);
-    group.allMembersDirty = true;
-    this.groups.set(groupId, group);
-    for (const m of members) this.scheduleSession(group, m);
-    log.info('upgraded a classic group to a consumer group', { group: groupId, members: members.length, groupEpoch: generation });
-    return group;
-  }
-
   // -------------------------------------------------------------------------
-  // Assignment
-
-  /** The subscribed topics (name -> metadata) of all members. */
-  private subscribedTopics(group: ConsumerGroup): Map<string, TopicMetadata> {
-    const out = new Map<string, TopicMetadata>();
-    let all: TopicMetadata[] | null = null;
-    for (const m of group.members.values()) {
-      for (const name of m.subscribedTopicNames) {
-        const t = this.topics.getTopic(name);
-        if (t !== undefined) out.set(name, t);
-      }
-      const re = compileSubscriptionRegex(m.subscribedTopicRegex);
-      if (re !== null) {
-        all ??= this.topics.listTopics().filter((t) => !t.name.startsWith('__'));
-        for (const t of all) if (re.test(t.name)) out.set(t.name, t);
-      }
-    }
-    return out;
-  }
-
-  /** The subscribed topics as ConsumerGroupPartitionMetadata records them, sorted by name. */
-  private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
-    return [...this.subscribedTopics(group).values()].map((t) => ({ name: t.name, topicId: t.topicId, partitionCount: t.partitionCount }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
+  // Assignment: which assignor a group uses (the target assignment and the reconciliation are in
+  // consumer-group-assignment.ts).
 
   private assignorFor(group: ConsumerGroup): PartitionAssignor {
     // The assignor most members ask for; the configured default otherwise.
@@ -615,79 +412,6 @@ export class ConsumerGroupManager {
     let bestVotes = 0;
     for (const [name, n] of [...votes].sort(([a], [b]) => (a < b ? -1 : 1))) if (n > bestVotes) [best, bestVotes] = [name, n];
     return this.assignors.get(best) ?? this.assignors.get(this.defaultAssignor)!;
-  }
-
-  private computeTargetAssignment(group: ConsumerGroup): void {
-    const subscribed = this.subscribedTopics(group);
-    const topics = new Map<string, AssignorTopic>([...subscribed.values()].map((t) => [t.topicId, { topicId: t.topicId, partitionCount: t.partitionCount }]));
-    const members: AssignorMember[] = [...group.members.values()].map((m) => {
-      const re = compileSubscriptionRegex(m.subscribedTopicRegex);
-      const ids = new Set<string>();
-      for (const t of subscribed.values()) if (m.subscribesTo(t.name, re)) ids.add(t.topicId);
-      return { memberId: m.memberId, subscribedTopicIds: ids, previous: group.targetOf(m.memberId) };
-    });
-    const target = this.assignorFor(group).assign(members, topics);
-    group.targetAssignment.clear();
-    for (const [id, a] of target) group.targetAssignment.set(id, a);
-    group.assignmentEpoch = group.groupEpoch;
-    group.allMembersDirty = true;
-  }
-
-  /** Kafka's CurrentAssignmentBuilder: moves a member one step towards its target. */
-  private reconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: Assignment | null): void {
-    if (member.state === 'unrevoked') {
-      // Still owning something it must give up: wait for the member to confirm.
-      if (owned === null || overlaps(owned, member.pendingRevocation)) {
-        this.computeRevocationIfTargetMoved(group, member);
-        return;
-      }
-      member.pendingRevocation = new Map();
-      member.state = 'stable';
-      this.timer.cancel(rebalanceKey(group.groupId, member.memberId));
-    }
-    if (member.state === 'stable' && member.memberEpoch === group.assignmentEpoch) return;
-
-    const target = group.targetOf(member.memberId);
-    const keep: Assignment = new Map();
-    const revoke: Assignment = new Map();
-    for (const [t, s] of member.assigned) {
-      for (const p of s) addPartition(target.get(t)?.has(p) ? keep : revoke, t, p);
-    }
-    if (revoke.size > 0) {
-      member.assigned = keep;
-      member.pendingRevocation = revoke;
-      member.state = 'unrevoked';
-      this.scheduleRebalanceTimeout(group, member);
-      return;
-    }
-    const others = group.ownedByOthers(member.memberId);
-    const next = copyAssignment(keep);
-    let unreleased = false;
-    for (const [t, s] of target) {
-      for (const p of s) {
-        if (keep.get(t)?.has(p)) continue;
-        if (others.has(`${t}:${p}`)) unreleased = true;
-        else addPartition(next, t, p);
-      }
-    }
-    member.assigned = next;
-    if (member.memberEpoch !== group.assignmentEpoch) {
-      member.previousMemberEpoch = member.memberEpoch;
-      member.memberEpoch = group.assignmentEpoch;
-    }
-    member.state = unreleased ? 'unreleased' : 'stable';
-  }
-
-  /** While a member revokes, a newer target may ask it to give up more (or less): keep what it still keeps. */
-  private computeRevocationIfTargetMoved(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    const target = group.targetOf(member.memberId);
-    for (const [t, s] of member.assigned) {
-      for (const p of [...s]) {
-        if (target.get(t)?.has(p)) continue;
-        s.delete(p);
-        addPartition(member.pendingRevocation, t, p);
-      }
-    }
   }
 
   private scheduleRebalanceTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
@@ -707,7 +431,7 @@ export class ConsumerGroupManager {
     if (group instanceof ConsumerGroup) {
       const member = group.members.get(memberId);
       if (member !== undefined) {
-        if (this.validateOnlineDowngrade(group, member)) return this.convertToClassicGroup(group, member, undefined);
+        if (validateOnlineDowngrade(this.ops, group, member)) return convertToClassicGroup(this.ops, group, member, undefined);
         this.removeMember(group, member, `fenced: ${why}`);
         return this.withChanges(result(undefined, [], false), group);
       }
@@ -741,219 +465,26 @@ export class ConsumerGroupManager {
   }
 
   // -------------------------------------------------------------------------
-  // Classic-protocol members of a consumer group (KIP-848 mixed groups, Kafka's
-  // classicGroupJoin/Sync/Heartbeat/LeaveToConsumerGroup): a consumer still on
-  // group.protocol=classic joins a consumer group that has members. Its
-  // subscription comes from its JoinGroup, its generation is its member epoch,
-  // SyncGroup hands it its assignment, and heartbeats answer
-  // REBALANCE_IN_PROGRESS whenever it must rejoin to move on.
+  // Classic-protocol members of a consumer group (KIP-848 mixed groups): see consumer-group-classic-members.ts.
 
   /** JoinGroup to a consumer group with members. */
   classicJoin(info: RequestInfo, req: JoinRequest, group: ConsumerGroup, future: Deferred<JoinGroupResult>): CoordinatorResult<void> {
-    const refuse = (errorCode: ErrorCode, memberId = req.memberId): CoordinatorResult<void> => {
-      future.complete(joinResult({ memberId, errorCode }));
-      return result(undefined, [], false);
-    };
-    try {
-      const isUnknown = req.memberId === '';
-      const memberId = isUnknown ? randomBytes(16).toString('base64url') : req.memberId;
-      if (group.members.size >= this.config.consumerMaxSize && !group.members.has(memberId)) {
-        fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
-      }
-      if (!supportsClassicProtocols(group, req.protocolType, req.protocols.map((p) => p.name))) {
-        fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s protocols are not supported.`);
-      }
-      // JoinGroup v4+ (KIP-394): a dynamic member first learns its id.
-      if (isUnknown && req.groupInstanceId === null && info.apiVersion >= 4) return refuse(ErrorCode.MEMBER_ID_REQUIRED, memberId);
-      const subscription = decodeSubscription(req.protocols[0]!.metadata);
-      if (subscription === null) fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `Member ${memberId}'s subscription cannot be read.`);
-
-      let member: ConsumerGroupMember;
-      if (req.groupInstanceId === null) {
-        member = group.members.get(memberId) ?? this.addMember(group, memberId);
-      } else {
-        const holder = this.staticMember(group, req.groupInstanceId);
-        if (isUnknown) {
-          // A classic static member takes its instance id over whatever the holder's epoch (Kafka does the same).
-          member = holder === undefined ? this.addMember(group, memberId) : this.replaceStaticMember(group, holder, memberId);
-        } else {
-          if (holder === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.groupInstanceId} is unknown.`);
-          this.throwIfInstanceIdIsFenced(holder, memberId, req.groupInstanceId);
-          member = holder;
-        }
-        member.instanceId = req.groupInstanceId;
-        group.staticMembers.set(req.groupInstanceId, member.memberId);
-      }
-
-      const topics = [...new Set(subscription.topics)].sort();
-      const changed = topics.join('\n') !== member.subscribedTopicNames.join('\n') || member.subscribedTopicRegex !== null;
-      member.subscribedTopicNames = topics;
-      member.subscribedTopicRegex = null;
-      if (subscription.rackId !== null) member.rackId = subscription.rackId;
-      if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-      member.clientId = info.clientId;
-      member.clientHost = info.clientHost;
-      member.classic = { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
-      group.dirtyMembers.add(member.memberId);
-      if (changed && group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-      const metadata = this.subscriptionMetadata(group);
-      if (signatureOf(metadata) !== signatureOf(group.subscriptionMetadata)) {
-        if (group.groupEpoch === group.assignmentEpoch) group.groupEpoch++;
-        group.subscriptionMetadata = metadata;
-      }
-      if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
-
-      // What the member owns is what its subscription says (the ownedPartitions of cooperative consumers).
-      const owned: Assignment = new Map();
-      for (const tp of subscription.ownedPartitions) {
-        const t = this.topics.getTopic(tp.topic);
-        if (t !== undefined) for (const p of tp.partitions) addPartition(owned, t.topicId, p);
-      }
-      this.reconcile(group, member, owned);
-      this.timer.cancel(joinKey(group.groupId, member.memberId));
-
-      const joined = member;
-      const response = joinResult({
-        memberId: joined.memberId, generationId: joined.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE,
-        protocolName: req.protocols[0]!.name, leader: '',
-      });
-      log.info('classic member joined the consumer group', { group: group.groupId, member: joined.memberId, memberEpoch: joined.memberEpoch });
-      return this.withChanges(result(undefined, [], false, (error) => {
-        if (error !== null) {
-          future.complete(joinResult({ memberId: req.memberId, errorCode: error }));
-          return;
-        }
-        this.scheduleSession(group, joined);
-        this.schedule(syncKey(group.groupId, joined.memberId), joined.rebalanceTimeoutMs > 0 ? joined.rebalanceTimeoutMs : req.sessionTimeoutMs,
-          () => this.fence(group.groupId, joined.memberId, 'did not send SyncGroup within the rebalance timeout'));
-        future.complete(response);
-      }), group);
-    } catch (err) {
-      if (err instanceof CoordinatorError) return refuse(err.code);
-      throw err;
-    }
+    return classicGroupJoinToConsumerGroup(this.ops, info, req, group, future);
   }
 
   /** SyncGroup of a classic member: its assignment, once it caught up with the group epoch. */
   classicSync(req: SyncRequest, group: ConsumerGroup): SyncGroupResult {
-    const member = this.classicMember(group, req.memberId, req.groupInstanceId);
-    if (req.generationId !== member.memberEpoch) {
-      fail(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${req.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
-    }
-    const protocolName = member.classic!.supportedProtocols[0]?.name ?? null;
-    if ((req.protocolType !== null && req.protocolType !== CONSUMER_PROTOCOL_TYPE) || (req.protocolName !== null && req.protocolName !== protocolName)) {
-      fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `The protocol type or name of member ${member.memberId} does not match.`);
-    }
-    // A member behind the group epoch rejoins first, unless it is in the middle of revoking partitions.
-    if (group.groupEpoch > member.memberEpoch && member.state !== 'unrevoked') {
-      this.scheduleJoinTimeout(group, member);
-      fail(ErrorCode.REBALANCE_IN_PROGRESS, `A new rebalance is triggered in group ${group.groupId} and member ${member.memberId} should rejoin to catch up.`);
-    }
-    this.timer.cancel(syncKey(group.groupId, member.memberId));
-    this.scheduleSession(group, member);
-    return syncResult({ protocolType: req.protocolType, protocolName: req.protocolName, assignment: this.encodeAssignment(member) });
+    return classicGroupSyncToConsumerGroup(this.ops, req, group);
   }
 
   /** Heartbeat of a classic member: REBALANCE_IN_PROGRESS when it must rejoin to move on. */
   classicHeartbeat(req: { memberId: string; groupInstanceId: string | null; generationId: number }, group: ConsumerGroup): ErrorCode {
-    const member = this.classicMember(group, req.memberId, req.groupInstanceId);
-    if (req.generationId !== member.memberEpoch) {
-      fail(ErrorCode.ILLEGAL_GENERATION, `The request generation id ${req.generationId} is not equal to the member epoch ${member.memberEpoch} of member ${member.memberId}.`);
-    }
-    this.scheduleSession(group, member);
-    // Rejoin when the group epoch moved on, when partitions must be revoked, or when the partitions it waits for are free.
-    const waiting = member.state === 'unreleased' && this.isWaitingOnUnreleased(group, member);
-    if (member.memberEpoch < group.groupEpoch || member.state === 'unrevoked' || (member.state === 'unreleased' && !waiting)) {
-      this.scheduleJoinTimeout(group, member);
-      return ErrorCode.REBALANCE_IN_PROGRESS;
-    }
-    return ErrorCode.NONE;
+    return classicGroupHeartbeatToConsumerGroup(this.ops, req, group);
   }
 
   /** LeaveGroup (batched) to a consumer group: classic members, or any member by instance id (admin removal). */
   classicLeave(members: readonly LeaveMember[], group: ConsumerGroup): CoordinatorResult<{ errorCode: ErrorCode; members: LeaveMemberResult[] }> {
-    const out: LeaveMemberResult[] = [];
-    let removed = 0;
-    for (const m of members) {
-      try {
-        let member: ConsumerGroupMember | undefined;
-        if (m.groupInstanceId === null) {
-          member = group.members.get(m.memberId);
-          if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${m.memberId} is not a member of group ${group.groupId}.`);
-          if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
-        } else {
-          member = this.staticMember(group, m.groupInstanceId);
-          if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${m.groupInstanceId} is unknown.`);
-          // An admin removes a member by instance id alone (no member id).
-          if (m.memberId !== '') {
-            this.throwIfInstanceIdIsFenced(member, m.memberId, m.groupInstanceId);
-            if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
-          }
-        }
-        this.removeMember(group, member, 'left the group (LeaveGroup)', false);
-        removed++;
-        out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.NONE });
-      } catch (err) {
-        if (!(err instanceof CoordinatorError)) throw err;
-        out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: err.code });
-      }
-    }
-    if (removed > 0) group.groupEpoch++;
-    return this.withChanges(result({ errorCode: ErrorCode.NONE, members: out }, [], false), group);
-  }
-
-  private addMember(group: ConsumerGroup, memberId: string): ConsumerGroupMember {
-    const member = new ConsumerGroupMember(memberId);
-    group.members.set(memberId, member);
-    group.groupEpoch++;
-    log.info('member joined consumer group', { group: group.groupId, member: memberId, groupEpoch: group.groupEpoch });
-    return member;
-  }
-
-  /** Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol. */
-  private classicMember(group: ConsumerGroup, memberId: string, instanceId: string | null): ConsumerGroupMember {
-    let member: ConsumerGroupMember | undefined;
-    if (instanceId === null) {
-      member = group.members.get(memberId);
-      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`);
-    } else {
-      member = this.staticMember(group, instanceId);
-      if (member === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member with instance id ${instanceId} is not a member of group ${group.groupId}.`);
-      this.throwIfInstanceIdIsFenced(member, memberId, instanceId);
-    }
-    if (member.classic === null) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} does not use the classic protocol.`);
-    return member;
-  }
-
-  /** Whether some partition of the member's target is still owned by another member. */
-  private isWaitingOnUnreleased(group: ConsumerGroup, member: ConsumerGroupMember): boolean {
-    const others = group.ownedByOthers(member.memberId);
-    for (const [t, s] of group.targetOf(member.memberId)) {
-      for (const p of s) if (!member.assigned.get(t)?.has(p) && others.has(`${t}:${p}`)) return true;
-    }
-    return false;
-  }
-
-  private scheduleJoinTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    const key = joinKey(group.groupId, member.memberId);
-    if (this.timer.isScheduled(key)) return;
-    this.schedule(key, member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : member.classic?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs,
-      () => this.fence(group.groupId, member.memberId, 'did not rejoin within the rebalance timeout'));
-  }
-
-  /** The member's partitions (or others) as a ConsumerProtocolAssignment, in the version of its subscription. */
-  private encodeAssignment(member: ConsumerGroupMember, partitions: Assignment = member.assigned): Buffer {
-    const metadata = member.classic?.supportedProtocols[0]?.metadata;
-    const version = metadata !== undefined && metadata.length >= 2 ? Math.max(0, Math.min(metadata.readInt16BE(0), ConsumerProtocolAssignmentMessage.maxVersion)) : 0;
-    const assignedPartitions: { topic: string; partitions: number[] }[] = [];
-    for (const t of toWire(partitions)) {
-      const topic = this.topics.getTopicById(t.topicId);
-      if (topic !== undefined) assignedPartitions.push({ topic: topic.name, partitions: t.partitions });
-    }
-    const w = new Writer(64);
-    w.int16(version);
-    ConsumerProtocolAssignmentMessage.encode(w, version, { assignedPartitions, userData: null });
-    return w.toBuffer();
+    return classicGroupLeaveToConsumerGroup(this.ops, members, group);
   }
 
   // -------------------------------------------------------------------------

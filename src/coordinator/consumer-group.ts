@@ -10,7 +10,7 @@ import { ErrorCode } from '../protocol/generated/index.js';
 import { assignmentsEqual, type Assignment } from './assignors/assignor.js';
 import { fail, type Group, type GroupType, type OffsetExpirationCondition } from './group.js';
 import { groupTombstones } from './consumer-group-records.js';
-import type { TopicMetadata } from './consumer-group-manager.js';
+import type { TopicMetadata } from './consumer-group-topics.js';
 import type { ClassicMemberMetadata, CoordinatorRecord } from './records.js';
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
