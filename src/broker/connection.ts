@@ -161,18 +161,19 @@ export class Connection implements ConnectionInfo {
     this.updateReading();
   }
 
-  private peekSize(): number {
+  /** The first n bytes of the input (n must be buffered), without taking them; copies only when they span chunks. */
+  private peek(n: number): Buffer {
     const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    const head = Buffer.concat(this.chunks, Math.min(this.buffered, 8));
-    return head.readInt32BE(0);
+    return first.length >= n ? first : Buffer.concat(this.chunks, n);
+  }
+
+  private peekSize(): number {
+    return this.peek(4).readInt32BE(0);
   }
 
   /** The api key of the frame at the front of the input (its size is known to be there). */
   private peekApiKey(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 6) return first.readInt16BE(4);
-    return Buffer.concat(this.chunks, Math.min(this.buffered, 8)).readInt16BE(4);
+    return this.peek(6).readInt16BE(4);
   }
 
   /** Removes n bytes from the front of the input; copies only when they span chunks (into a pooled buffer if asked). */
