@@ -47,8 +47,11 @@ export const MAX_WAITING_CONNECTIONS = 1024;
  */
 const MAX_WAITING_BYTES = 64 * 1024;
 
-/** Starts serving an admitted socket; `release` gives its slot back once the connection is gone. */
-export type AdmitSocket = (socket: Socket, release: () => void) => void;
+/**
+ * Starts serving an admitted socket; `release` gives its slot back once the connection is gone.
+ * `wasRead` says whether the socket was read while it waited (what it sent is put back first).
+ */
+export type AdmitSocket = (socket: Socket, release: () => void, wasRead: boolean) => void;
 
 interface Held {
   socket: Socket;
@@ -234,6 +237,8 @@ export class ConnectionQuotas {
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.on('error', ignore);
+    // A listener's sockets arrive paused (pauseOnConnect), and a 'data' listener does not resume those.
+    socket.resume();
     this.held.push(h);
     log.debug('max.connections reached; the connection waits for a slot', { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, waiting: this.held.length });
   }
@@ -296,7 +301,7 @@ export class ConnectionQuotas {
     };
     // What a held client sent while it waited is read first.
     if (held !== null && held.chunks.length > 0) socket.unshift(Buffer.concat(held.chunks));
-    start(socket, release);
+    start(socket, release, held !== null);
     // A held socket was paused; the connection reads it from here on.
     if (held !== null) socket.resume();
   }

@@ -3,6 +3,7 @@
 // by correlation id).
 
 import type { Duplex } from 'node:stream';
+import type { ReadTarget } from './socket-reads.js';
 import { API_BY_KEY, ApiKey, ApiVersionsResponseMessage, ErrorCode } from '../protocol/generated/index.js';
 import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../protocol/headers.js';
 import { MIN_POOLED_BYTES, acquireReadBuffer, recycleResponseChunks, releaseReadBuffer } from '../protocol/read-buffers.js';
@@ -19,6 +20,12 @@ const log = createLogger('connection');
 
 /** Stop reading while this many response bytes wait for the client to take them. */
 const MAX_BUFFERED_RESPONSE_BYTES = 16 * 1024 * 1024;
+/**
+ * An adopted socket reads the rest of a frame straight into the frame's own buffer when at least this
+ * much of it is missing (one copy fewer); shorter remainders go through the scratch buffer, which also
+ * picks up the frames pipelined after them in the same read.
+ */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
 
 /** What one connection may ask of the broker at a time. */
 export interface RequestLimits {
@@ -51,14 +58,21 @@ export type ConnectionStream = Duplex & {
   setNoDelay?: (noDelay?: boolean) => unknown;
 };
 
-export class Connection implements ConnectionInfo {
+export class Connection implements ConnectionInfo, ReadTarget {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
   readonly remotePort: number;
   closed = false;
 
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** The next frame's size and api key (6 bytes) while they arrive in pieces. */
+  private readonly prefix = Buffer.alloc(6);
+  private prefixFilled = 0;
+  /** The frame being read (its size is known), how much of it has arrived, and whether it is pooled. */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
+  private partialPooled = false;
+  /** Whole frames read and not yet handled (queued.max.requests holds them back). */
+  private readonly ready: { frame: Buffer; pooled: boolean }[] = [];
   private readonly slots: Slot[] = [];
   private paused = false;
   private draining = false;
@@ -80,6 +94,8 @@ export class Connection implements ConnectionInfo {
     public principal: KafkaPrincipal = ANONYMOUS,
     /** Set on SASL listeners: requests wait for authentication, and sessions may expire. */
     readonly sasl: SaslAuthenticator | null = null,
+    /** Set when the socket reads through this connection's ReadTarget (socket-reads.ts) rather than emitting 'data'. */
+    adopted = false,
   ) {
     this.maxRequestBytes = limits.maxRequestBytes;
     this.maxInFlightRequests = limits.maxInFlightRequests;
@@ -94,13 +110,16 @@ export class Connection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // An adopted socket (socket-reads.ts) delivers its reads to nextReadBuffer/bytesRead instead.
+    if (!adopted) socket.on('data', (chunk: Buffer) => this.receive(chunk, false));
     socket.on('drain', () => this.updateReading());
     socket.on('error', (err) => log.debug('socket error', { connection: this.describe(), error: err }));
     socket.on('close', () => {
       this.closed = true;
       this.onClose(this);
     });
+    // Accepted sockets arrive paused (pauseOnConnect), so that they can be adopted first.
+    socket.resume();
   }
 
   describe(): string {
@@ -127,82 +146,116 @@ export class Connection implements ConnectionInfo {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+  /** ReadTarget: a large frame's remainder is read straight into the frame's buffer; anything else into the shared scratch buffer. */
+  nextReadBuffer(): Buffer | null {
+    const p = this.partial;
+    return p !== null && p.length - this.partialFilled >= DIRECT_READ_MIN_BYTES ? p.subarray(this.partialFilled) : null;
+  }
+
+  /** ReadTarget: `nread` bytes arrived at the front of `into`, valid only during this call. */
+  bytesRead(into: Buffer, nread: number): void {
+    if (this.closed) return;
+    const p = this.partial;
+    if (p !== null && into.buffer === p.buffer && into.byteOffset === p.byteOffset + this.partialFilled) {
+      this.partialFilled += nread;
+      if (this.partialFilled === p.length) this.frameComplete();
+      this.handleFrames();
+      return;
+    }
+    this.receive(into.subarray(0, nread), true);
+  }
+
+  /**
+   * Splits input into frames. A `transient` view is reused for the next read, so every frame is copied
+   * out of it; otherwise (a 'data' chunk, which is ours to keep) a frame that lies whole in the chunk is
+   * used in place. A Produce frame of MIN_POOLED_BYTES or more that must be copied goes into a pooled buffer.
+   */
+  private receive(input: Buffer, transient: boolean): void {
+    let pos = 0;
+    while (pos < input.length && !this.closed) {
+      if (this.partial === null) {
+        // A frame's size and api key (its first two bytes) decide where it goes; usually all six
+        // bytes are in this read, otherwise they are gathered in `prefix` first.
+        let size: number;
+        let apiKey: number;
+        let body = 0;
+        if (this.prefixFilled === 0 && input.length - pos >= 6) {
+          size = input.readInt32BE(pos);
+          if (!this.sizeAllowed(size)) return;
+          apiKey = input.readInt16BE(pos + 4);
+          pos += 4;
+          if (!transient && input.length - pos >= size) {
+            this.ready.push({ frame: input.subarray(pos, pos + size), pooled: false });
+            pos += size;
+            continue;
+          }
+        } else {
+          pos += this.fillPrefix(input, pos, 4);
+          if (this.prefixFilled < 4) break;
+          size = this.prefix.readInt32BE(0);
+          if (!this.sizeAllowed(size)) return;
+          body = Math.min(size, 2);
+          pos += this.fillPrefix(input, pos, 4 + body);
+          if (this.prefixFilled < 4 + body) break;
+          apiKey = body === 2 ? this.prefix.readInt16BE(4) : -1;
+          this.prefixFilled = 0;
+        }
+        // Only a Produce frame borrows from the pool: its buffer goes back once the request is answered
+        // (see handleFrame), while other handlers may keep views of their request (JoinGroup metadata,
+        // SyncGroup assignments...).
+        this.partialPooled = size >= MIN_POOLED_BYTES && apiKey === ApiKey.Produce && this.sasl?.rawTokens !== true;
+        this.partial = this.partialPooled ? acquireReadBuffer(size) : Buffer.allocUnsafe(size);
+        this.prefix.copy(this.partial, 0, 4, 4 + body);
+        this.partialFilled = body;
+        if (size === body) {
+          this.frameComplete();
+          continue;
+        }
+      }
+      const p = this.partial!;
+      const n = Math.min(p.length - this.partialFilled, input.length - pos);
+      input.copy(p, this.partialFilled, pos, pos + n);
+      this.partialFilled += n;
+      pos += n;
+      if (this.partialFilled === p.length) this.frameComplete();
+    }
     this.handleFrames();
   }
 
-  /** Handles the complete frames read so far, as many as queued.max.requests allows. */
+  /** Copies input into `prefix` until it holds `upTo` bytes; returns how many were taken. */
+  private fillPrefix(input: Buffer, pos: number, upTo: number): number {
+    const n = Math.max(0, Math.min(upTo - this.prefixFilled, input.length - pos));
+    input.copy(this.prefix, this.prefixFilled, pos, pos + n);
+    this.prefixFilled += n;
+    return n;
+  }
+
+  private sizeAllowed(size: number): boolean {
+    if (size >= 0 && size <= this.frameLimit) return true;
+    this.abort(this.frameLimit === this.maxRequestBytes
+      ? `request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`
+      : `frame of ${size} bytes before authentication exceeds sasl.server.max.receive.size (${this.frameLimit})`);
+    return false;
+  }
+
+  private frameComplete(): void {
+    this.ready.push({ frame: this.partial!, pooled: this.partialPooled });
+    this.partial = null;
+  }
+
+  /** Handles the whole frames read so far, as many as queued.max.requests allows. */
   private handleFrames(): void {
     if (this.handlingFrames) return;
     this.handlingFrames = true;
     try {
-      while (!this.closed && !this.draining && this.slots.length < this.maxInFlightRequests && this.buffered >= 4) {
-        const size = this.peekSize();
-        if (size < 0 || size > this.frameLimit) {
-          this.abort(this.frameLimit === this.maxRequestBytes
-            ? `request size ${size} is outside 0..socket.request.max.bytes (${this.maxRequestBytes})`
-            : `frame of ${size} bytes before authentication exceeds sasl.server.max.receive.size (${this.frameLimit})`);
-          return;
-        }
-        if (this.buffered < 4 + size) break;
-        // A Produce frame that spans socket reads is copied into a pooled buffer, handed back once
-        // its response is complete (see handleFrame); other frames get one of their own, since their
-        // handlers may keep views of the request (JoinGroup metadata, SyncGroup assignments...).
-        const pooled = this.chunks[0]!.length < 4 + size && size >= MIN_POOLED_BYTES && this.sasl?.rawTokens !== true
-          && this.peekApiKey() === ApiKey.Produce;
-        const whole = this.take(4 + size, pooled);
-        this.handleFrame(whole.subarray(4), pooled ? whole : null);
+      while (!this.closed && !this.draining && this.slots.length < this.maxInFlightRequests && this.ready.length > 0) {
+        const { frame, pooled } = this.ready.shift()!;
+        this.handleFrame(frame, pooled ? frame : null);
       }
     } finally {
       this.handlingFrames = false;
     }
     this.updateReading();
-  }
-
-  /** The first n bytes of the input (n must be buffered), without taking them; copies only when they span chunks. */
-  private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
-    return first.length >= n ? first : Buffer.concat(this.chunks, n);
-  }
-
-  private peekSize(): number {
-    return this.peek(4).readInt32BE(0);
-  }
-
-  /** The api key of the frame at the front of the input (its size is known to be there). */
-  private peekApiKey(): number {
-    return this.peek(6).readInt16BE(4);
-  }
-
-  /** Removes n bytes from the front of the input; copies only when they span chunks (into a pooled buffer if asked). */
-  private take(n: number, pooled = false): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = pooled ? acquireReadBuffer(n) : Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0]!;
-        const want = n - filled;
-        if (c.length <= want) {
-          c.copy(out, filled);
-          filled += c.length;
-          this.chunks.shift();
-        } else {
-          c.copy(out, filled, 0, want);
-          filled += want;
-          this.chunks[0] = c.subarray(want);
-        }
-      }
-    }
-    this.buffered -= n;
-    return out;
   }
 
   /**

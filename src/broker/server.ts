@@ -4,6 +4,7 @@
 // shutdown can drain them.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { adoptSocket } from './socket-reads.js';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createLogger } from '../observability/logger.js';
@@ -78,7 +79,12 @@ export class KafkaServer {
   async listen(spec: ListenerSpec): Promise<BoundListener> {
     const server = spec.security?.tls != null
       ? this.tlsServer(spec, spec.security)
-      : createServer((socket) => this.quotas.accept(socket, (admitted, release) => this.accept(admitted, spec, ANONYMOUS, release)));
+      // Paused, so that an admitted socket can be adopted (socket-reads.ts) before anything is read from it.
+      : createServer({ pauseOnConnect: true }, (socket) => this.quotas.accept(socket, (admitted, release, wasRead) => {
+        let target: Connection | null = null;
+        const adopted = wasRead ? null : adoptSocket(admitted, () => target);
+        target = this.accept(adopted ?? admitted, spec, ANONYMOUS, release, adopted !== null);
+      }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
@@ -94,8 +100,8 @@ export class KafkaServer {
     return b;
   }
 
-  /** Serves a socket that the connection limits admitted; `release` gives its slot back. */
-  private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal, release: () => void): void {
+  /** Serves a socket that the connection limits admitted; `release` gives its slot back. `adopted`: it reads through the connection (socket-reads.ts). */
+  private accept(socket: Socket, spec: ListenerSpec, principal: KafkaPrincipal, release: () => void, adopted: boolean): Connection {
     const saslSettings = spec.security?.sasl ?? null;
     let describe = (): string => spec.name;
     const sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, () => describe(), `/${socket.remoteAddress ?? ''}`);
@@ -103,7 +109,7 @@ export class KafkaServer {
       this.connections.delete(closed);
       release();
     };
-    const c = new Connection(socket, spec.name, this.broker, this.router, this.requestLimits, onClose, principal, sasl);
+    const c = new Connection(socket, spec.name, this.broker, this.router, this.requestLimits, onClose, principal, sasl, adopted);
     describe = () => c.describe();
     this.connections.add(c);
     // As Kafka's Selector does: idle means no socket activity at all, so a client trickling a
@@ -114,6 +120,7 @@ export class KafkaServer {
         c.destroy();
       });
     }
+    return c;
   }
 
   private tlsServer(spec: ListenerSpec, security: ListenerSecurity): Server {
@@ -137,7 +144,7 @@ export class KafkaServer {
       }
       // Counted once the handshake is done (Kafka counts at accept): the handshake itself is bounded
       // by its timeout, and holding a socket mid-handshake would need the TLS layer taken apart.
-      this.quotas.accept(socket, (admitted, release) => this.accept(admitted, spec, principal, release));
+      this.quotas.accept(socket, (admitted, release) => void this.accept(admitted, spec, principal, release, false));
     });
     // Garbage instead of a ClientHello, an untrusted client certificate, a timeout: that socket is gone, the listener goes on.
     server.on('tlsClientError', (err, socket) => {
