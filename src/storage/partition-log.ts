@@ -55,7 +55,21 @@ export interface PartitionLogOptions {
   cleanShutdown?: boolean;
   /** producer.id.expiration.ms and friends; Kafka's defaults when absent. */
   producerState?: ProducerStateConfig;
+  /** Bytes appended between two writebacks (DEFAULT_WRITEBACK_BYTES when absent; 0 never writes back). */
+  writebackBytes?: number;
 }
+
+/**
+ * Every this many bytes appended, a partition writes its dirty pages back: an
+ * asynchronous fdatasync on libuv's pool, the same as a flush, whatever the
+ * flush policy. Left to the kernel, dirty pages pile up to
+ * vm.dirty_background_ratio (GBs on a large machine) before writeback starts,
+ * and then writers are throttled inside write(2); here that write is the
+ * event loop's, and every client waits (bench/OPTIMISATIONS.md, change 11:
+ * stalls of 10-80 ms in pwrite during bench (d)). Written back as it goes, a
+ * partition never holds more than this much unwritten, and nothing waits for it.
+ */
+export const DEFAULT_WRITEBACK_BYTES = 16 * 1024 * 1024;
 
 /** What append needs from validateRecordSet's result. */
 export interface AppendInfo {
@@ -151,6 +165,8 @@ export class PartitionLog {
   private listeners = new Set<(highWatermark: number) => void>();
   // Flush state: offsets below flushedOffset are on stable storage.
   private flushedOffset = 0;
+  /** Bytes appended since the last flush began (see DEFAULT_WRITEBACK_BYTES). */
+  private unwrittenBytes = 0;
   private unflushedMessages = 0;
   private lastFlushTime: number;
   private flushInFlight: Promise<void> | null = null;
@@ -173,6 +189,7 @@ export class PartitionLog {
     private config: LogConfig,
     private readonly now: () => number,
     producerStateConfig: ProducerStateConfig,
+    private readonly writebackBytes: number,
   ) {
     this.lastFlushTime = now();
     this.producerState = new ProducerStateManager(partitionDirName(topicPartition), producerStateConfig);
@@ -180,7 +197,8 @@ export class PartitionLog {
 
   /** Opens (creating if needed) the log in `dir`, recovering the active segment. */
   static async open(dir: string, topicPartition: TopicPartition, config: LogConfig, options: PartitionLogOptions = {}): Promise<PartitionLog> {
-    const plog = new PartitionLog(dir, topicPartition, config, options.now ?? Date.now, options.producerState ?? DEFAULT_PRODUCER_STATE_CONFIG);
+    const plog = new PartitionLog(dir, topicPartition, config, options.now ?? Date.now, options.producerState ?? DEFAULT_PRODUCER_STATE_CONFIG,
+      options.writebackBytes ?? DEFAULT_WRITEBACK_BYTES);
     plog.load(options.cleanShutdown === true);
     return plog;
   }
@@ -440,7 +458,9 @@ export class PartitionLog {
     }
 
     this.unflushedMessages += info.recordCount;
+    this.unwrittenBytes += total;
     if (this.unflushedMessages >= this.config.flushMessages) this.requestFlush();
+    else if (this.writebackBytes > 0 && this.unwrittenBytes >= this.writebackBytes) this.requestFlush();
     else this.armFlushTimer();
 
     const hw = this.highWatermark;
@@ -725,6 +745,7 @@ export class PartitionLog {
   private async doFlush(): Promise<void> {
     const target = this.logEndOffset;
     this.unflushedMessages = 0;
+    this.unwrittenBytes = 0;
     this.clearFlushTimer();
     const dirty = this.segments.filter((s) => s.dirty && !s.closed);
     for (const s of dirty) s.dirty = false;

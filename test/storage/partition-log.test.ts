@@ -378,6 +378,60 @@ test('deleteRecordsBefore moves logStartOffset, deletes whole segments and survi
   }
 });
 
+test('writeback: with the flush left to the OS, each writebackBytes appended starts one fdatasync, in the background', async () => {
+  const dir = tempDir();
+  const calls: number[] = [];
+  const original = fsModule.fdatasync;
+  fsModule.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    calls.push(fd);
+    original(fd, cb);
+  }) as typeof fs.fdatasync;
+  syncBuiltinESMExports();
+  try {
+    const open = (sub: string, writebackBytes?: number): Promise<PartitionLog> =>
+      PartitionLog.open(path.join(dir, sub), tp, logConfig(), { now: () => NOW, ...(writebackBytes !== undefined ? { writebackBytes } : {}) });
+    const small = await open('small', 64 * 1024);
+    // Six rounds of 7 batches of 10 x 1 KiB records (~72 KiB, the seventh batch crosses 64 KiB),
+    // each round after the previous writeback is done: one fdatasync per round.
+    let offsets: number[] = [];
+    for (let round = 1; round <= 6; round++) {
+      offsets = appendBatches(small, 7, 10, { valueSize: 1024, base: NOW + round * 1000 });
+      const deadline = Date.now() + 2000;
+      while (calls.length < round && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(calls.length, round, `round ${round} wrote back once`);
+      // Let that writeback (and anything coalesced behind it) finish before the next round.
+      await small.flush();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(calls.length, 6, 'flush() found nothing left to write');
+    // Nobody waits for a writeback: with the flush left to the OS, waiting still resolves at once.
+    appendBatches(small, 7, 10, { valueSize: 1024, base: NOW + 9000 });
+    let resolved = false;
+    void small.waitForFlush(offsets.at(-1)! + 70).then(() => (resolved = true));
+    await Promise.resolve();
+    assert.equal(resolved, true);
+    await small.close();
+
+    calls.length = 0;
+    const never = await open('never', 0);
+    appendBatches(never, 40, 10, { valueSize: 1024 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(calls.length, 0, 'writebackBytes 0 leaves writeback to the kernel');
+    await never.close();
+
+    calls.length = 0;
+    const byDefault = await open('default');
+    appendBatches(byDefault, 40, 10, { valueSize: 1024 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(calls.length, 0, 'the default threshold (16 MiB) is not reached by ~410 KiB');
+    await byDefault.close();
+  } finally {
+    fsModule.fdatasync = original;
+    syncBuiltinESMExports();
+    rmDir(dir);
+  }
+});
+
 test('flush policy: defaults resolve at once; flush.messages=1 waits for a shared fdatasync', async () => {
   const dir = tempDir();
   try {
