@@ -23,7 +23,10 @@ export interface FetchSession {
   id: number;
   /** The epoch the next incremental request must carry. */
   epoch: number;
-  /** In the order the client added them, which is the order responses use. */
+  /**
+   * The order incremental fetches read and answer in: the order the client added them, except
+   * that a partition which returned records in an incremental fetch moves to the end (KIP-227).
+   */
   partitions: Map<string, SessionPartition>;
   usesTopicIds: boolean;
   lastUsed: number;

@@ -153,6 +153,60 @@ test('partition_max_bytes and max_bytes limit the response, but the first batch 
   assert.deepEqual(partitionsOf(res2).get(`${topic}:1`)!.records, p1.stored[0]);
 });
 
+test('limits that leave room for one batch: the first partition with data in the order read gets it; a session moves the served partition to the end (KIP-227)', async () => {
+  const topic = uniqueTopic('one-batch');
+  await createTopic(c, topic, 3);
+  // Three batches of one record (about 1 KiB) per partition, each larger than partition_max_bytes.
+  const stored: Buffer[][] = [];
+  for (let p = 0; p < 3; p++) {
+    stored.push((await produceAll(topic, p, Array.from({ length: 3 }, (_, i) => buildRecordBatch([{ key: `p${p}-${i}`, value: Buffer.alloc(1000, i) }])))).stored);
+  }
+  const partitionMaxBytes = 100;
+  const req = (order: number[], offsets: number[], extra: Partial<FetchRequestInput> = {}) =>
+    fetchRequest([{ topic, partitions: order.map((p) => ({ partition: p, fetchOffset: offsets[p]!, partitionMaxBytes })) }], extra);
+  /**
+   * The partition that got a batch: exactly one gets one whole batch, the one at its fetch offset
+   * (KIP-74), and every other partition in the response gets no records at all (as Kafka's
+   * ReplicaManager does from v3 on when the first batch does not fit: no incomplete batch).
+   */
+  const served = (res: FetchResponse, offsets: number[]): number => {
+    assertError(res.errorCode, ErrorCode.NONE);
+    const got: number[] = [];
+    for (const [key, data] of partitionsOf(res)) {
+      const p = Number(key.slice(key.lastIndexOf(':') + 1));
+      assertError(data.errorCode, ErrorCode.NONE, key);
+      if ((data.records?.length ?? 0) === 0) continue;
+      assert.deepEqual(data.records, stored[p]![offsets[p]!], `${key}: the batch at ${offsets[p]}, alone`);
+      got.push(p);
+    }
+    assert.equal(got.length, 1, `one partition served: ${got.join(',')}`);
+    return got[0]!;
+  };
+
+  // Sessionless: the request order decides, the same on every fetch.
+  assert.equal(served(await c.request(ApiKey.Fetch, 12, req([0, 1, 2], [0, 0, 0])), [0, 0, 0]), 0);
+  assert.equal(served(await c.request(ApiKey.Fetch, 12, req([0, 1, 2], [0, 0, 0])), [0, 0, 0]), 0);
+  assert.equal(served(await c.request(ApiKey.Fetch, 12, req([2, 0, 1], [0, 0, 0])), [0, 0, 0]), 2);
+  assert.equal(served(await c.request(ApiKey.Fetch, 12, req([0, 1, 2], [3, 0, 0])), [3, 0, 0]), 1, 'partition 0 has nothing past offset 3');
+
+  // A session reads in its own order. The full fetch that opens it keeps the request order;
+  // each incremental fetch moves the partition it served to the end, so the client advancing
+  // one partition at a time gets 0, 0, 1, 2, 0, 1 rather than partition 0 until it is drained.
+  const offsets = [0, 0, 0];
+  const full = await c.request(ApiKey.Fetch, 12, req([0, 1, 2], offsets, { sessionId: 0, sessionEpoch: 0 }));
+  const sessionId = full.sessionId;
+  assert.notEqual(sessionId, 0);
+  const order = [served(full, offsets)];
+  for (let epoch = 1; epoch <= 5; epoch++) {
+    const last = order[order.length - 1]!;
+    offsets[last] = offsets[last]! + 1;
+    const res = await c.request(ApiKey.Fetch, 12, req([last], offsets, { sessionId, sessionEpoch: epoch }));
+    assert.equal(res.sessionId, sessionId);
+    order.push(served(res, offsets));
+  }
+  assert.deepEqual(order, [0, 0, 1, 2, 0, 1]);
+});
+
 test('an offset past the high watermark gets OFFSET_OUT_OF_RANGE', async () => {
   const topic = uniqueTopic('range');
   await createTopic(c, topic, 1);

@@ -250,6 +250,14 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInput>({
         sp.lastLogStartOffset = r.data.logStartOffset ?? -1;
         // Incremental responses carry only partitions with news (KIP-227).
         if (incremental && !changed) continue;
+        // As Kafka's IncrementalFetchContext: a partition that returned records moves to the end
+        // of the session, so that the next fetch reads the others first. Otherwise, when the limits
+        // leave room for one partition only, the first one in the session would get it every time.
+        if (incremental && r.bytes > 0 && session !== null) {
+          const key = sessionKey(usesIds ? sp.topicId : sp.topic, sp.partition);
+          session.partitions.delete(key);
+          session.partitions.set(key, sp);
+        }
       }
       const key = usesIds ? r.target.topicId : r.target.topic;
       if (current === null || key !== currentKey) {
