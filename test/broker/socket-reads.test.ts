@@ -71,9 +71,8 @@ async function serve(): Promise<Served> {
     const socket = adoptSocket(raw, () => target);
     assert.ok(socket !== null, 'this Node lets an accepted socket be adopted');
     s.adopted++;
-    target = new Connection(socket, 'PLAINTEXT', {} as Broker, new RequestRouter([produce as never]), { maxRequestBytes: 8 << 20, maxInFlightRequests: 1000 }, () => {}, undefined, null, true);
+    target = new Connection(socket, 'PLAINTEXT', {} as Broker, router, { maxRequestBytes: 8 << 20, maxInFlightRequests: 1000 }, () => {}, undefined, null, true);
   });
-  void router;
   servers.push(s.server);
   await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
   s.port = (s.server.address() as { port: number }).port;
