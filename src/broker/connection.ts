@@ -26,6 +26,12 @@ const MAX_BUFFERED_RESPONSE_BYTES = 16 * 1024 * 1024;
  * picks up the frames pipelined after them in the same read.
  */
 const DIRECT_READ_MIN_BYTES = 16 * 1024;
+/**
+ * A frame up to this size gets its whole buffer as soon as its size is known; a larger one gets room that
+ * doubles as its bytes arrive, so memory follows what a client has sent, not the size it announces
+ * (a 4-byte prefix could otherwise claim socket.request.max.bytes per connection).
+ */
+const EAGER_FRAME_BYTES = 1024 * 1024;
 
 /** What one connection may ask of the broker at a time. */
 export interface RequestLimits {
@@ -67,8 +73,12 @@ export class Connection implements ConnectionInfo, ReadTarget {
   /** The next frame's size and api key (6 bytes) while they arrive in pieces. */
   private readonly prefix = Buffer.alloc(6);
   private prefixFilled = 0;
-  /** The frame being read (its size is known), how much of it has arrived, and whether it is pooled. */
+  /**
+   * The frame being read: its size, room for it (all of it, or for a frame over EAGER_FRAME_BYTES room
+   * that doubles as its bytes arrive), how much has arrived, and whether its buffer is to be pooled.
+   */
   private partial: Buffer | null = null;
+  private partialSize = 0;
   private partialFilled = 0;
   private partialPooled = false;
   /** Whole frames read and not yet handled (queued.max.requests holds them back). */
@@ -158,7 +168,7 @@ export class Connection implements ConnectionInfo, ReadTarget {
     const p = this.partial;
     if (p !== null && into.buffer === p.buffer && into.byteOffset === p.byteOffset + this.partialFilled) {
       this.partialFilled += nread;
-      if (this.partialFilled === p.length) this.frameComplete();
+      if (this.partialFilled === p.length) this.partialFull();
       this.handleFrames();
       return;
     }
@@ -204,11 +214,12 @@ export class Connection implements ConnectionInfo, ReadTarget {
         // (see handleFrame), while other handlers may keep views of their request (JoinGroup metadata,
         // SyncGroup assignments...).
         this.partialPooled = size >= MIN_POOLED_BYTES && apiKey === ApiKey.Produce && this.sasl?.rawTokens !== true;
-        this.partial = this.partialPooled ? acquireReadBuffer(size) : Buffer.allocUnsafe(size);
+        this.partialSize = size;
+        this.partial = this.frameBuffer(Math.min(size, EAGER_FRAME_BYTES));
         this.prefix.copy(this.partial, 0, 4, 4 + body);
         this.partialFilled = body;
         if (size === body) {
-          this.frameComplete();
+          this.partialFull();
           continue;
         }
       }
@@ -217,9 +228,26 @@ export class Connection implements ConnectionInfo, ReadTarget {
       input.copy(p, this.partialFilled, pos, pos + n);
       this.partialFilled += n;
       pos += n;
-      if (this.partialFilled === p.length) this.frameComplete();
+      if (this.partialFilled === p.length) this.partialFull();
     }
     this.handleFrames();
+  }
+
+  /** A buffer for (part of) the frame being read: pooled when it is the whole of a frame that borrows. */
+  private frameBuffer(capacity: number): Buffer {
+    return this.partialPooled && capacity === this.partialSize ? acquireReadBuffer(capacity) : Buffer.allocUnsafe(capacity);
+  }
+
+  /** The room for the frame being read is full: either the frame is whole, or it gets twice the room. */
+  private partialFull(): void {
+    const p = this.partial!;
+    if (p.length === this.partialSize) {
+      this.frameComplete();
+      return;
+    }
+    const grown = this.frameBuffer(Math.min(this.partialSize, p.length * 2));
+    p.copy(grown, 0, 0, this.partialFilled);
+    this.partial = grown;
   }
 
   /** Copies input into `prefix` until it holds `upTo` bytes; returns how many were taken. */

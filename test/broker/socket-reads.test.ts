@@ -3,8 +3,9 @@
 // connection copies every frame out of the scratch buffer. What must hold: every
 // request arrives intact however the bytes are split across reads, a handler that
 // keeps a view of its request still sees its bytes after later reads have reused
-// the scratch buffer, responses come back in order, and a server whose sockets
-// were adopted still counts them (close() completes once they are gone).
+// the scratch buffer, responses come back in order, memory follows the bytes
+// sent rather than the frame sizes announced, and a server whose sockets were
+// adopted still counts them (close() completes once they are gone).
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
@@ -71,7 +72,7 @@ async function serve(): Promise<Served> {
     const socket = adoptSocket(raw, () => target);
     assert.ok(socket !== null, 'this Node lets an accepted socket be adopted');
     s.adopted++;
-    target = new Connection(socket, 'PLAINTEXT', {} as Broker, router, { maxRequestBytes: 8 << 20, maxInFlightRequests: 1000 }, () => {}, undefined, null, true);
+    target = new Connection(socket, 'PLAINTEXT', {} as Broker, router, { maxRequestBytes: 64 << 20, maxInFlightRequests: 1000 }, () => {}, undefined, null, true);
   });
   servers.push(s.server);
   await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
@@ -134,14 +135,15 @@ test('adopted reads: frames split anywhere, pipelined or large arrive intact, an
 
   // 3. Large requests (pooled, read straight into their buffer) in uneven pieces, the last one
   //    sharing its final write with small requests behind it.
-  for (const id of [600, 601, 602]) {
-    const frame = produceFrame(id, recordsFor(id, 300_000 + id));
+  for (const id of [600, 601, 602, 603]) {
+    // 603 is larger than the connection gives a frame up front (1 MiB): its room grows as it arrives.
+    const frame = produceFrame(id, recordsFor(id, id === 603 ? 3_000_000 : 300_000 + id));
     let at = 0;
     for (const piece of [5, 7000, 65_536, 100_001]) {
       await send(client, frame.subarray(at, at + piece));
       at += piece;
     }
-    const tail = id === 602 ? Buffer.concat([frame.subarray(at), produceFrame(700, recordsFor(700, 10)), produceFrame(701, recordsFor(701, 2000))]) : frame.subarray(at);
+    const tail = id === 603 ? Buffer.concat([frame.subarray(at), produceFrame(700, recordsFor(700, 10)), produceFrame(701, recordsFor(701, 2000))]) : frame.subarray(at);
     await send(client, tail);
     sent.push(id);
   }
@@ -151,10 +153,31 @@ test('adopted reads: frames split anywhere, pipelined or large arrive intact, an
   assert.deepEqual(got.ids, sent, 'one response per request, in request order');
   for (const [id, records] of s.kept) assert.ok(intact(id, records), `request ${id}'s records are intact after later reads`);
   assert.equal(s.kept.size, 203);
-  assert.deepEqual([...s.largeIntact.entries()].sort(), [[600, true], [601, true], [602, true]]);
-  assert.equal(readBufferStats().lent - lentBefore, 3, 'each large Produce frame borrowed a pooled buffer');
+  assert.deepEqual([...s.largeIntact.entries()].sort(), [[600, true], [601, true], [602, true], [603, true]]);
+  assert.equal(readBufferStats().lent - lentBefore, 4, 'each large Produce frame borrowed one pooled buffer');
   assert.equal(s.adopted, 1);
   client.destroy();
+});
+
+test('memory follows the bytes a client sent, not the frame size it announces', async () => {
+  const s = await serve();
+  const clients: Socket[] = [];
+  const before = process.memoryUsage().arrayBuffers;
+  // Twenty connections each announce a 50 MB Produce (allowed: the limit here is 64 MiB) and send 100 bytes of it.
+  const head = Buffer.alloc(106);
+  head.writeInt32BE(50_000_000, 0);
+  head.writeInt16BE(ApiKey.Produce, 4);
+  for (let i = 0; i < 20; i++) {
+    const c = await open(s.port);
+    clients.push(c);
+    await send(c, head);
+  }
+  await until('all twenty served', () => s.adopted === 20);
+  await new Promise((r) => setTimeout(r, 50));
+  const grown = (process.memoryUsage().arrayBuffers - before) / (1 << 20);
+  // 1 MiB of room each, where the whole announced size would be 20 x 50 MB.
+  assert.ok(grown < 64, `array buffers grew by ${grown.toFixed(1)} MiB`);
+  for (const c of clients) c.destroy();
 });
 
 test('a server whose sockets were adopted counts them, and close() completes once they are gone', async () => {
