@@ -8,6 +8,7 @@ import { Broker, type AdvertisedListener } from './broker/broker.js';
 import { HANDLERS } from './broker/handlers/index.js';
 import { RequestRouter } from './broker/router.js';
 import { KafkaServer } from './broker/server.js';
+import { RequestMemory } from './broker/request-memory.js';
 import { connectionLimitsFrom } from './broker/connection-quotas.js';
 import { BlockProducerIdAllocator } from './coordinator/producer-ids.js';
 import { GroupCoordinator, groupCoordinatorConfigFrom } from './coordinator/group-coordinator.js';
@@ -85,6 +86,7 @@ export async function startPlatform(config: BrokerConfig): Promise<RunningPlatfo
     broker, router,
     maxRequestBytes: config.int('socket.request.max.bytes'),
     maxInFlightRequests: config.int('queued.max.requests'),
+    requestMemory: new RequestMemory(config.long('queued.max.request.bytes')),
     idleTimeoutMs: config.long('connections.max.idle.ms'),
     // Dynamic: read from the config in effect at each accept.
     connectionLimits: () => connectionLimitsFrom(store.brokerConfig),

@@ -4,6 +4,7 @@
 
 import type { Duplex } from 'node:stream';
 import type { ReadTarget } from './socket-reads.js';
+import { UNLIMITED_REQUEST_MEMORY, type RequestMemory } from './request-memory.js';
 import { API_BY_KEY, ApiKey, ApiVersionsResponseMessage, ErrorCode } from '../protocol/generated/index.js';
 import { decodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../protocol/headers.js';
 import { MIN_POOLED_BYTES, acquireReadBuffer, recycleResponseChunks, releaseReadBuffer } from '../protocol/read-buffers.js';
@@ -45,6 +46,8 @@ export interface RequestLimits {
    * connection is where a client's requests pile up.
    */
   maxInFlightRequests: number;
+  /** queued.max.request.bytes, shared by every connection of the broker (none when absent). */
+  requestMemory?: RequestMemory;
 }
 
 interface Slot {
@@ -81,6 +84,11 @@ export class Connection implements ConnectionInfo, ReadTarget {
   private partialSize = 0;
   private partialFilled = 0;
   private partialPooled = false;
+  /** queued.max.request.bytes: what this connection holds of it (the frame being read and `ready`). */
+  private readonly memory: RequestMemory;
+  private reservedBytes = 0;
+  /** Input after a frame the budget had no room for: read again once it has (the socket is paused meanwhile). */
+  private stash: Buffer | null = null;
   /** Whole frames read and not yet handled (queued.max.requests holds them back). */
   private readonly ready: { frame: Buffer; pooled: boolean }[] = [];
   private readonly slots: Slot[] = [];
@@ -109,6 +117,7 @@ export class Connection implements ConnectionInfo, ReadTarget {
   ) {
     this.maxRequestBytes = limits.maxRequestBytes;
     this.maxInFlightRequests = limits.maxInFlightRequests;
+    this.memory = limits.requestMemory ?? UNLIMITED_REQUEST_MEMORY;
     this.frameLimit = this.maxRequestBytes;
     if (sasl !== null) {
       this.frameLimit = Math.min(this.maxRequestBytes, sasl.settings.maxReceiveBytes);
@@ -126,6 +135,8 @@ export class Connection implements ConnectionInfo, ReadTarget {
     socket.on('error', (err) => log.debug('socket error', { connection: this.describe(), error: err }));
     socket.on('close', () => {
       this.closed = true;
+      this.memory.release(this.reservedBytes);
+      this.reservedBytes = 0;
       this.onClose(this);
     });
     // Accepted sockets arrive paused (pauseOnConnect), so that they can be adopted first.
@@ -182,8 +193,14 @@ export class Connection implements ConnectionInfo, ReadTarget {
    */
   private receive(input: Buffer, transient: boolean): void {
     let pos = 0;
+    if (this.stash !== null) {
+      // Waiting for the budget: whatever still arrives queues behind the stash.
+      this.stash = Buffer.concat([this.stash, input]);
+      return;
+    }
     while (pos < input.length && !this.closed) {
       if (this.partial === null) {
+        const frameStart = pos;
         // A frame's size and api key (its first two bytes) decide where it goes; usually all six
         // bytes are in this read, otherwise they are gathered in `prefix` first.
         let size: number;
@@ -192,6 +209,7 @@ export class Connection implements ConnectionInfo, ReadTarget {
         if (this.prefixFilled === 0 && input.length - pos >= 6) {
           size = input.readInt32BE(pos);
           if (!this.sizeAllowed(size)) return;
+          if (!this.reserve(size, () => input.subarray(frameStart))) break;
           apiKey = input.readInt16BE(pos + 4);
           pos += 4;
           if (!transient && input.length - pos >= size) {
@@ -207,8 +225,10 @@ export class Connection implements ConnectionInfo, ReadTarget {
           body = Math.min(size, 2);
           pos += this.fillPrefix(input, pos, 4 + body);
           if (this.prefixFilled < 4 + body) break;
-          apiKey = body === 2 ? this.prefix.readInt16BE(4) : -1;
+          const gathered = this.prefixFilled;
           this.prefixFilled = 0;
+          if (!this.reserve(size, () => Buffer.concat([this.prefix.subarray(0, gathered), input.subarray(pos)]))) break;
+          apiKey = body === 2 ? this.prefix.readInt16BE(4) : -1;
         }
         // Only a Produce frame borrows from the pool: its buffer goes back once the request is answered
         // (see handleFrame), while other handlers may keep views of their request (JoinGroup metadata,
@@ -258,6 +278,27 @@ export class Connection implements ConnectionInfo, ReadTarget {
     return n;
   }
 
+  /**
+   * Takes `size` bytes of queued.max.request.bytes for the next frame. Without room, keeps `rest()` (the
+   * input from that frame on, copied: a read's view is not ours) and waits, with the socket paused.
+   */
+  private reserve(size: number, rest: () => Buffer): boolean {
+    if (this.memory.tryReserve(size)) {
+      this.reservedBytes += size;
+      return true;
+    }
+    this.stash = Buffer.from(rest());
+    this.memory.waitForRoom(() => this.budgetFreed());
+    return false;
+  }
+
+  private budgetFreed(): void {
+    const stash = this.stash;
+    this.stash = null;
+    if (this.closed || stash === null) return;
+    this.receive(stash, false);
+  }
+
   private sizeAllowed(size: number): boolean {
     if (size >= 0 && size <= this.frameLimit) return true;
     this.abort(this.frameLimit === this.maxRequestBytes
@@ -278,6 +319,9 @@ export class Connection implements ConnectionInfo, ReadTarget {
     try {
       while (!this.closed && !this.draining && this.slots.length < this.maxInFlightRequests && this.ready.length > 0) {
         const { frame, pooled } = this.ready.shift()!;
+        // Handed to its handler: no longer queued (Kafka frees a request's receive buffer then too).
+        this.reservedBytes -= frame.length;
+        this.memory.release(frame.length);
         this.handleFrame(frame, pooled ? frame : null);
       }
     } finally {
@@ -462,7 +506,7 @@ export class Connection implements ConnectionInfo, ReadTarget {
    */
   private updateReading(): void {
     if (this.closed || this.draining) return;
-    const atLimit = this.slots.length >= this.maxInFlightRequests;
+    const atLimit = this.slots.length >= this.maxInFlightRequests || this.stash !== null;
     if (!this.paused) {
       if (atLimit || this.socket.writableLength >= MAX_BUFFERED_RESPONSE_BYTES) {
         this.paused = true;

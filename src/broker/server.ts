@@ -62,7 +62,11 @@ export class KafkaServer {
   constructor(options: KafkaServerOptions) {
     this.broker = options.broker;
     this.router = options.router;
-    this.requestLimits = { maxRequestBytes: options.maxRequestBytes, maxInFlightRequests: options.maxInFlightRequests };
+    this.requestLimits = {
+      maxRequestBytes: options.maxRequestBytes,
+      maxInFlightRequests: options.maxInFlightRequests,
+      ...(options.requestMemory !== undefined ? { requestMemory: options.requestMemory } : {}),
+    };
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.quotas = new ConnectionQuotas(options.connectionLimits);
   }

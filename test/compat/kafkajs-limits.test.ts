@@ -80,3 +80,29 @@ test('max.connections: a client over the limit is held until a slot frees, then 
   await listing;
   assert.ok(Array.isArray(listed), 'served once the slots freed');
 });
+
+test('queued.max.request.bytes=64 KiB: producers sending far more at once are read as room frees, and every record arrives', async () => {
+  const broker = await startBrokerProcess({ args: ['--override', `queued.max.request.bytes=${64 * 1024}`] });
+  cleanups.push(async () => { await broker.stop(); });
+  const kafka = client(broker, 'limits-queued-bytes');
+  const admin = kafka.admin();
+  await admin.connect();
+  cleanups.push(() => admin.disconnect());
+  const topic = uniqueTopic('queued-bytes');
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+
+  // Three producers, each with 5 requests of ~40 KiB in flight: ~600 KiB against a 64 KiB budget.
+  const producers = [0, 1, 2].map(() => kafka.producer({ maxInFlightRequests: 5 }));
+  for (const p of producers) {
+    await p.connect();
+    cleanups.push(() => p.disconnect());
+  }
+  const value = 'v'.repeat(4000);
+  await Promise.all(producers.flatMap((p, pi) => Array.from({ length: 5 }, (_, r) => p.send({
+    topic, acks: -1,
+    messages: Array.from({ length: 10 }, (_, i) => ({ partition: (pi + r) % 3, key: `${pi}-${r}-${i}`, value })),
+  }))));
+
+  const offsets = await admin.fetchTopicOffsets(topic);
+  assert.equal(offsets.reduce((n, o) => n + Number(o.high), 0), 150, 'all 150 records stored');
+});

@@ -355,7 +355,8 @@ test('max.connections.per.ip=0 needs overrides (as Kafka requires); the connecti
   }
   const d = BROKER_CONFIG_DEFINITIONS.find((x) => x.name === 'queued.max.requests')!;
   assert.deepEqual([d.dynamic, d.implemented, d.default], ['read-only', true, '500']);
-  assert.equal(BROKER_CONFIG_DEFINITIONS.find((x) => x.name === 'queued.max.request.bytes')!.implemented, false);
+  const bytes = BROKER_CONFIG_DEFINITIONS.find((x) => x.name === 'queued.max.request.bytes')!;
+  assert.deepEqual([bytes.dynamic, bytes.implemented, bytes.default], ['read-only', true, '-1']);
   // Set at the cluster default level, as kafka-configs --entity-default does.
   assert.equal(loadBrokerConfig().withDynamic({}, { 'max.connections': '3' }).int('max.connections'), 3);
 });

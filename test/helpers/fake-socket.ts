@@ -11,8 +11,10 @@ export class FakeSocket extends EventEmitter {
   setNoDelay(): this { return this; }
   cork(): void {}
   uncork(): void {}
-  pause(): this { return this; }
-  resume(): this { return this; }
+  /** Whether the connection asked it to stop reading. */
+  paused = false;
+  pause(): this { this.paused = true; return this; }
+  resume(): this { this.paused = false; return this; }
   end(): this { return this; }
   destroy(): this { return this; }
   write(chunk: Buffer, cb?: () => void): boolean {
