@@ -13,17 +13,9 @@ import { RequestRouter } from '../../src/broker/router.js';
 import { API_BY_KEY, ApiKey, type FetchRequest, type FetchResponseInput, type ProduceRequest, type ProduceResponseInput } from '../../src/protocol/generated/index.js';
 import { acquireReadBuffer, readBufferStats } from '../../src/protocol/read-buffers.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
-import { encodeRequestFrame } from '../helpers/wire-client.js';
+import { encodeProduceFrame, encodeRequestFrame } from '../helpers/wire-client.js';
 
-const VERSION = 9;
 const RECORDS = 40_000;
-
-function produceFrame(correlationId: number, fill: number): Buffer {
-  return encodeRequestFrame(ApiKey.Produce, VERSION, correlationId, 'test', (w) => API_BY_KEY.get(ApiKey.Produce)!.request.encode(w, VERSION, {
-    transactionalId: null, acks: 1, timeoutMs: 1000,
-    topicData: [{ name: 't', partitionData: [{ index: 0, records: Buffer.alloc(RECORDS, fill) }] }],
-  } as never));
-}
 
 /** A Produce handler that answers when the test says so, and shows what it was given. */
 function heldProduce() {
@@ -51,7 +43,7 @@ function connect(handlers: Parameters<typeof defineHandler>[0][]): FakeSocket {
 test('a Produce frame split across reads borrows a pooled buffer and returns it only once answered', async () => {
   const { handler, seen, release } = heldProduce();
   const socket = connect([handler as never]);
-  const frame = produceFrame(1, 0x11);
+  const frame = encodeProduceFrame(1, Buffer.alloc(RECORDS, 0x11));
   const before = readBufferStats();
   socket.emit('data', frame.subarray(0, 1000));
   socket.emit('data', frame.subarray(1000));
@@ -76,7 +68,7 @@ test('a Produce frame split across reads borrows a pooled buffer and returns it 
 test('a Produce frame that arrives whole is used where it lies, without a copy', async () => {
   const { handler, seen, release } = heldProduce();
   const socket = connect([handler as never]);
-  const frame = produceFrame(2, 0x22);
+  const frame = encodeProduceFrame(2, Buffer.alloc(RECORDS, 0x22));
   const before = readBufferStats();
   socket.emit('data', frame);
   await tick();

@@ -11,9 +11,9 @@ import type { Broker } from '../../src/broker/broker.js';
 import { Connection } from '../../src/broker/connection.js';
 import { RequestMemory } from '../../src/broker/request-memory.js';
 import { RequestRouter } from '../../src/broker/router.js';
-import { API_BY_KEY, ApiKey, type ProduceRequest, type ProduceResponseInput } from '../../src/protocol/generated/index.js';
+import { ApiKey, type ProduceRequest, type ProduceResponseInput } from '../../src/protocol/generated/index.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
-import { encodeRequestFrame } from '../helpers/wire-client.js';
+import { encodeProduceFrame } from '../helpers/wire-client.js';
 
 const KiB = 1024;
 
@@ -36,13 +36,6 @@ test('the budget: admitted while any is left, then waiters are woken in order as
   assert.deepEqual(woken, ['a', 'b'], 'both woken, in order, once there is room');
   assert.equal(m.availableBytes, 40);
 });
-
-function produceFrame(correlationId: number, bytes: number): Buffer {
-  return encodeRequestFrame(ApiKey.Produce, 9, correlationId, 'test', (w) => API_BY_KEY.get(ApiKey.Produce)!.request.encode(w, 9, {
-    transactionalId: null, acks: 1, timeoutMs: 1000,
-    topicData: [{ name: 't', partitionData: [{ index: 0, records: Buffer.alloc(bytes, correlationId) }] }],
-  } as never));
-}
 
 /** A Produce handler that answers when the test says so. */
 function heldProduce() {
@@ -70,7 +63,7 @@ test('a connection without room stops reading, keeps what it read, and goes on i
   // One request in flight at a time, so that the others queue (and hold budget) until it is answered.
   new Connection(socket as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([handler as never]),
     { maxRequestBytes: 1 << 20, maxInFlightRequests: 1, requestMemory: memory }, () => {});
-  const frames = [1, 2, 3, 4, 5].map((id) => produceFrame(id, 60 * KiB));
+  const frames = [1, 2, 3, 4, 5].map((id) => encodeProduceFrame(id, Buffer.alloc(60 * KiB, id)));
   // All five in one read; the last one split in two, its second half arriving while the connection waits.
   const all = Buffer.concat(frames);
   socket.emit('data', all.subarray(0, all.length - 1000));
@@ -101,7 +94,7 @@ test('a closed connection gives back what it held, and the next one in line read
   new Connection(first as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([a.handler as never]),
     { maxRequestBytes: 1 << 20, maxInFlightRequests: 1, requestMemory: memory }, () => {});
   // Frame 1 is handled; frame 2 queues behind it and holds 60 KiB of the 50.
-  first.emit('data', Buffer.concat([produceFrame(1, 60 * KiB), produceFrame(2, 60 * KiB)]));
+  first.emit('data', Buffer.concat([encodeProduceFrame(1, Buffer.alloc(60 * KiB, 1)), encodeProduceFrame(2, Buffer.alloc(60 * KiB, 2))]));
   await tick();
   assert.ok(memory.availableBytes <= 0);
 
@@ -109,7 +102,7 @@ test('a closed connection gives back what it held, and the next one in line read
   const second = new FakeSocket();
   new Connection(second as unknown as Socket, 'PLAINTEXT', {} as Broker, new RequestRouter([b.handler as never]),
     { maxRequestBytes: 1 << 20, maxInFlightRequests: 5, requestMemory: memory }, () => {});
-  second.emit('data', produceFrame(7, 10 * KiB));
+  second.emit('data', encodeProduceFrame(7, Buffer.alloc(10 * KiB, 7)));
   await tick();
   assert.deepEqual(b.handled, [], 'no room for the second connection');
   assert.equal(second.paused, true);

@@ -14,18 +14,9 @@ import type { Broker } from '../../src/broker/broker.js';
 import { Connection } from '../../src/broker/connection.js';
 import { RequestRouter } from '../../src/broker/router.js';
 import { adoptSocket } from '../../src/broker/socket-reads.js';
-import { API_BY_KEY, ApiKey, type ProduceRequest, type ProduceResponseInput } from '../../src/protocol/generated/index.js';
+import { ApiKey, type ProduceRequest, type ProduceResponseInput } from '../../src/protocol/generated/index.js';
 import { readBufferStats } from '../../src/protocol/read-buffers.js';
-import { encodeRequestFrame } from '../helpers/wire-client.js';
-
-const VERSION = 9;
-
-function produceFrame(correlationId: number, records: Buffer): Buffer {
-  return encodeRequestFrame(ApiKey.Produce, VERSION, correlationId, 'test', (w) => API_BY_KEY.get(ApiKey.Produce)!.request.encode(w, VERSION, {
-    transactionalId: null, acks: 1, timeoutMs: 1000,
-    topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
-  } as never));
-}
+import { encodeProduceFrame } from '../helpers/wire-client.js';
 
 /** Records whose bytes say which request they belong to: byte i is (id * 31 + i) & 0xff. */
 function recordsFor(id: number, length: number): Buffer {
@@ -122,12 +113,12 @@ test('adopted reads: frames split anywhere, pipelined or large arrive intact, an
   const sent: number[] = [];
 
   // 1. Two hundred small requests in one write: several frames per read, some cut at a read's end.
-  const small = Array.from({ length: 200 }, (_, i) => produceFrame(i, recordsFor(i, 50 + (i * 37) % 900)));
+  const small = Array.from({ length: 200 }, (_, i) => encodeProduceFrame(i, recordsFor(i, 50 + (i * 37) % 900)));
   for (let i = 0; i < small.length; i++) sent.push(i);
   await send(client, Buffer.concat(small));
 
   // 2. A request whose size prefix arrives a byte at a time, then the rest in two pieces.
-  const split = produceFrame(500, recordsFor(500, 300));
+  const split = encodeProduceFrame(500, recordsFor(500, 300));
   for (let i = 0; i < 6; i++) await send(client, split.subarray(i, i + 1));
   await send(client, split.subarray(6, 100));
   await send(client, split.subarray(100));
@@ -137,13 +128,13 @@ test('adopted reads: frames split anywhere, pipelined or large arrive intact, an
   //    sharing its final write with small requests behind it.
   for (const id of [600, 601, 602, 603]) {
     // 603 is larger than the connection gives a frame up front (1 MiB): its room grows as it arrives.
-    const frame = produceFrame(id, recordsFor(id, id === 603 ? 3_000_000 : 300_000 + id));
+    const frame = encodeProduceFrame(id, recordsFor(id, id === 603 ? 3_000_000 : 300_000 + id));
     let at = 0;
     for (const piece of [5, 7000, 65_536, 100_001]) {
       await send(client, frame.subarray(at, at + piece));
       at += piece;
     }
-    const tail = id === 603 ? Buffer.concat([frame.subarray(at), produceFrame(700, recordsFor(700, 10)), produceFrame(701, recordsFor(701, 2000))]) : frame.subarray(at);
+    const tail = id === 603 ? Buffer.concat([frame.subarray(at), encodeProduceFrame(700, recordsFor(700, 10)), encodeProduceFrame(701, recordsFor(701, 2000))]) : frame.subarray(at);
     await send(client, tail);
     sent.push(id);
   }
@@ -184,7 +175,7 @@ test('a server whose sockets were adopted counts them, and close() completes onc
   const s = await serve();
   const client = await open(s.port);
   const got = responses(client);
-  await send(client, produceFrame(1, recordsFor(1, 100)));
+  await send(client, encodeProduceFrame(1, recordsFor(1, 100)));
   await until('the response', () => got.ids.length === 1);
   const count = (): Promise<number> => new Promise((resolve, reject) => s.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
   assert.equal(await count(), 1);

@@ -147,6 +147,14 @@ export function encodeRequestFrame(
   return frame;
 }
 
+/** A Produce request frame (v9, acks=1) carrying `records` as partition 0 of topic "t": for driving a Connection by hand. */
+export function encodeProduceFrame(correlationId: number, records: Buffer): Buffer {
+  return encodeRequestFrame(ApiKey.Produce, 9, correlationId, 'test', (w) => API_BY_KEY.get(ApiKey.Produce)!.request.encode(w, 9, {
+    transactionalId: null, acks: 1, timeoutMs: 1000,
+    topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
+  } as never));
+}
+
 export class WireClient {
   /** Every response in arrival order, for tests on ordering and timing. */
   readonly received: ReceivedResponse[] = [];
