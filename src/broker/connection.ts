@@ -84,9 +84,8 @@ export class Connection implements ConnectionInfo, ReadTarget {
   private partialSize = 0;
   private partialFilled = 0;
   private partialPooled = false;
-  /** queued.max.request.bytes: what this connection holds of it (the frame being read and `ready`). */
+  /** queued.max.request.bytes: this connection holds the frame being read and those in `ready` (queuedBytes). */
   private readonly memory: RequestMemory;
-  private reservedBytes = 0;
   /** Input after a frame the budget had no room for: read again once it has (the socket is paused meanwhile). */
   private stash: Buffer | null = null;
   /** Whole frames read and not yet handled (queued.max.requests holds them back). */
@@ -135,8 +134,7 @@ export class Connection implements ConnectionInfo, ReadTarget {
     socket.on('error', (err) => log.debug('socket error', { connection: this.describe(), error: err }));
     socket.on('close', () => {
       this.closed = true;
-      this.memory.release(this.reservedBytes);
-      this.reservedBytes = 0;
+      this.memory.release(this.queuedBytes());
       this.onClose(this);
     });
     // Accepted sockets arrive paused (pauseOnConnect), so that they can be adopted first.
@@ -192,12 +190,12 @@ export class Connection implements ConnectionInfo, ReadTarget {
    * used in place. A Produce frame of MIN_POOLED_BYTES or more that must be copied goes into a pooled buffer.
    */
   private receive(input: Buffer, transient: boolean): void {
-    let pos = 0;
     if (this.stash !== null) {
       // Waiting for the budget: whatever still arrives queues behind the stash.
       this.stash = Buffer.concat([this.stash, input]);
       return;
     }
+    let pos = 0;
     while (pos < input.length && !this.closed) {
       if (this.partial === null) {
         const frameStart = pos;
@@ -209,7 +207,10 @@ export class Connection implements ConnectionInfo, ReadTarget {
         if (this.prefixFilled === 0 && input.length - pos >= 6) {
           size = input.readInt32BE(pos);
           if (!this.sizeAllowed(size)) return;
-          if (!this.reserve(size, () => input.subarray(frameStart))) break;
+          if (!this.memory.tryReserve(size)) {
+            this.waitForBudget(input.subarray(frameStart));
+            break;
+          }
           apiKey = input.readInt16BE(pos + 4);
           pos += 4;
           if (!transient && input.length - pos >= size) {
@@ -227,7 +228,10 @@ export class Connection implements ConnectionInfo, ReadTarget {
           if (this.prefixFilled < 4 + body) break;
           const gathered = this.prefixFilled;
           this.prefixFilled = 0;
-          if (!this.reserve(size, () => Buffer.concat([this.prefix.subarray(0, gathered), input.subarray(pos)]))) break;
+          if (!this.memory.tryReserve(size)) {
+            this.waitForBudget(Buffer.concat([this.prefix.subarray(0, gathered), input.subarray(pos)]));
+            break;
+          }
           apiKey = body === 2 ? this.prefix.readInt16BE(4) : -1;
         }
         // Only a Produce frame borrows from the pool: its buffer goes back once the request is answered
@@ -279,17 +283,19 @@ export class Connection implements ConnectionInfo, ReadTarget {
   }
 
   /**
-   * Takes `size` bytes of queued.max.request.bytes for the next frame. Without room, keeps `rest()` (the
-   * input from that frame on, copied: a read's view is not ours) and waits, with the socket paused.
+   * queued.max.request.bytes had no room for the next frame: keeps `rest` (the input from that frame on,
+   * copied: a read's view is not ours) and waits for room, with the socket paused (updateReading).
    */
-  private reserve(size: number, rest: () => Buffer): boolean {
-    if (this.memory.tryReserve(size)) {
-      this.reservedBytes += size;
-      return true;
-    }
-    this.stash = Buffer.from(rest());
+  private waitForBudget(rest: Buffer): void {
+    this.stash = Buffer.from(rest);
     this.memory.waitForRoom(() => this.budgetFreed());
-    return false;
+  }
+
+  /** What this connection holds of queued.max.request.bytes: the frames read and not yet handled, and the one being read. */
+  private queuedBytes(): number {
+    let n = this.partial === null ? 0 : this.partialSize;
+    for (const r of this.ready) n += r.frame.length;
+    return n;
   }
 
   private budgetFreed(): void {
@@ -320,7 +326,6 @@ export class Connection implements ConnectionInfo, ReadTarget {
       while (!this.closed && !this.draining && this.slots.length < this.maxInFlightRequests && this.ready.length > 0) {
         const { frame, pooled } = this.ready.shift()!;
         // Handed to its handler: no longer queued (Kafka frees a request's receive buffer then too).
-        this.reservedBytes -= frame.length;
         this.memory.release(frame.length);
         this.handleFrame(frame, pooled ? frame : null);
       }

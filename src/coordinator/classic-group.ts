@@ -5,11 +5,11 @@
 // The state machine that moves it lives in classic-group-manager.ts.
 
 import { ConsumerProtocolSubscriptionMessage, ErrorCode } from '../protocol/generated/index.js';
-import { Reader } from '../protocol/reader.js';
 import { createLogger } from '../observability/logger.js';
 import {
   fail, type Group, type GroupType, type OffsetAndMetadata, type OffsetExpirationCondition,
 } from './group.js';
+import { decodeVersioned } from './consumer-protocol.js';
 import { javaHashMapOrder } from './java-compat.js';
 import { groupMetadataRecord, type CoordinatorRecord } from './records.js';
 
@@ -199,14 +199,7 @@ export class ClassicGroupMember {
  * when the bytes do not parse.
  */
 export function subscribedTopicsOf(metadata: Buffer): string[] | null {
-  try {
-    const r = new Reader(metadata);
-    const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolSubscriptionMessage.decode(r, 0).topics;
-  } catch {
-    return null;
-  }
+  return decodeVersioned(metadata, (r) => ConsumerProtocolSubscriptionMessage.decode(r, 0).topics);
 }
 
 export class ClassicGroup implements Group {

@@ -14,29 +14,29 @@ import { toWire, type TopicSource } from './consumer-group-topics.js';
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 
-/** A ConsumerProtocolSubscription (newer versions read as the newest known: they only add fields); null when malformed. */
-export function decodeSubscription(metadata: Buffer): ConsumerProtocolSubscription | null {
+/**
+ * A consumer-protocol message: an int16 version, then the message, read by `decode` at that version
+ * (which may read an older layout: newer versions only add fields). Null when the bytes do not parse.
+ */
+export function decodeVersioned<T>(bytes: Buffer, decode: (r: Reader, version: number) => T): T | null {
   try {
-    const r = new Reader(metadata);
+    const r = new Reader(bytes);
     const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolSubscriptionMessage.decode(r, Math.min(version, ConsumerProtocolSubscriptionMessage.maxVersion));
+    return version < 0 ? null : decode(r, version);
   } catch {
     return null;
   }
 }
 
+/** A ConsumerProtocolSubscription (newer versions read as the newest known); null when malformed. */
+export function decodeSubscription(metadata: Buffer): ConsumerProtocolSubscription | null {
+  return decodeVersioned(metadata, (r, v) => ConsumerProtocolSubscriptionMessage.decode(r, Math.min(v, ConsumerProtocolSubscriptionMessage.maxVersion)));
+}
+
 /** A ConsumerProtocolAssignment (an empty buffer is no assignment); null when malformed. */
 export function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment | null {
   if (bytes.length === 0) return { assignedPartitions: [], userData: null };
-  try {
-    const r = new Reader(bytes);
-    const version = r.int16();
-    if (version < 0) return null;
-    return ConsumerProtocolAssignmentMessage.decode(r, Math.min(version, ConsumerProtocolAssignmentMessage.maxVersion));
-  } catch {
-    return null;
-  }
+  return decodeVersioned(bytes, (r, v) => ConsumerProtocolAssignmentMessage.decode(r, Math.min(v, ConsumerProtocolAssignmentMessage.maxVersion)));
 }
 
 /** The member's partitions (or others) as a ConsumerProtocolAssignment, in the version of its subscription. */
